@@ -1,0 +1,189 @@
+/*
+ * http.h - the HTTP layer: requests, replies, the route table, the server.
+ *
+ * A request arrives through libmicrohttpd (http/server.c), gets its own
+ * arena, an id, a parsed path and query, and is dispatched through the
+ * one route table (http/routes.c) to a handler: page_* for HTML, api_*
+ * for JSON. The handler fills the reply with the http_reply_* functions;
+ * the server sends it and frees the arena after the response is written.
+ * Not for business logic: handlers call store_*, render_* and friends.
+ */
+#ifndef GAZETTE_HTTP_HTTP_H
+#define GAZETTE_HTTP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+struct arena;
+struct app;
+
+#define HTTP_MAX_PARAMS 8    /* {name} captures in one route pattern */
+#define HTTP_MAX_QUERY 64    /* query parameters kept per request */
+#define HTTP_MAX_HEADERS 24  /* response headers per reply */
+
+struct http_kv {
+	const char *key;   /* decoded, valid UTF-8, arena memory */
+	const char *value; /* decoded, valid UTF-8, arena memory */
+};
+
+struct http_req {
+	struct arena *a;         /* request memory, freed after the reply */
+	char id[20];             /* request id, also in X-Request-Id */
+	const char *method;      /* "GET", ... as received */
+	const char *uri;         /* raw request target, arena memory */
+	const char *path;        /* decoded path, valid UTF-8, no NUL */
+	const char *ip;          /* client address text */
+	int64_t start_ns;        /* monotonic clock at arrival */
+
+	struct http_kv query[HTTP_MAX_QUERY]; /* decoded query parameters */
+	size_t n_query;
+	struct http_kv params[HTTP_MAX_PARAMS]; /* route {captures} */
+	size_t n_params;
+
+	const char *edition;     /* edition code chosen by the URL prefix */
+	const char *prefix;      /* that edition's prefix: "" or "/ru" */
+	const char *rest;        /* path after the prefix, starts with '/' */
+
+	struct buf body;         /* request body (arena-backed) */
+	enum store_role role;    /* role of the logged-in user, NONE if not */
+	int64_t user_id;         /* logged-in user, 0 if none */
+
+	/* reply, filled by http_reply_* */
+	int status;              /* 0 until a reply is set */
+	struct buf out;          /* body when not `fixed` (arena-backed) */
+	const void *fixed;       /* body owned elsewhere (see reply_fixed) */
+	size_t fixed_len;
+	const char *content_type;
+	struct http_kv headers[HTTP_MAX_HEADERS];
+	size_t n_headers;
+
+	void *conn;              /* server-private (MHD connection) */
+};
+
+typedef int (*http_handler)(struct http_req *r);
+
+/* Route flags. */
+enum {
+	HTTP_ROUTE_EDITION = 1, /* pattern is below an edition prefix */
+};
+
+struct http_route {
+	const char *method;      /* "GET" (also answers HEAD), "POST", ... */
+	const char *pattern;     /* "/api/v1/articles/{id}", "/static/" + rest */
+	http_handler handler;
+	enum store_role role;    /* lowest role allowed; NONE: anyone */
+	int flags;               /* HTTP_ROUTE_* */
+};
+
+/* ---- the route table (http/routes.c) ------------------------------- */
+
+/* Find the route for r (method, path, edition prefix), fill r->params,
+ * r->edition, r->prefix, r->rest, check the role, call the handler. Sets
+ * 404/405/403 replies itself. Returns the handler's result. */
+int http_route_dispatch(struct http_req *r);
+
+/* ---- request helpers (http/request.c) ------------------------------ */
+
+/* Parse r->uri into r->path and r->query. ERR_INVALID on bad
+ * percent-encoding, invalid UTF-8, NUL bytes or too many parameters. */
+int http_req_parse_uri(struct http_req *r, struct err *e);
+
+/* Decoded value of query parameter `key`, or NULL. Arena memory. */
+const char *http_query_get(const struct http_req *r, const char *key);
+
+/* Route capture {name}, or NULL. Arena memory. */
+const char *http_param_get(const struct http_req *r, const char *name);
+
+/* Request header value (case-insensitive), or NULL. */
+const char *http_header_get(const struct http_req *r, const char *name);
+
+/* Parse a decimal id > 0; ERR_INVALID otherwise. */
+int http_parse_id(const char *s, int64_t *out);
+
+/* ---- replies ------------------------------------------------------- */
+
+/* Add a response header (both strings copied to the arena). At most
+ * HTTP_MAX_HEADERS; further ones are dropped with a warning. */
+void http_header_add(struct http_req *r, const char *name, const char *value);
+
+/* Reply with r->out as the body (handlers append to r->out first). */
+void http_reply_buf(struct http_req *r, int status, const char *content_type);
+
+/* Reply with bytes that stay valid until the request completes (embedded
+ * or long-lived data): nothing is copied. */
+void http_reply_fixed(struct http_req *r, int status, const char *content_type,
+		      const void *data, size_t len);
+
+/* Reply with a short text body. */
+void http_reply_text(struct http_req *r, int status, const char *text);
+
+/* Error reply: JSON {"error":{"status":N,"message":"..."}} for /api/
+ * paths, a small HTML page otherwise. message is shown to the client. */
+void http_reply_error(struct http_req *r, int status, const char *message);
+
+/* 301/302/303/307/308 redirect to `location`. */
+void http_reply_redirect(struct http_req *r, int status, const char *location);
+
+/* Conditional GET: when the request's If-None-Match matches etag (or
+ * If-Modified-Since is not older than mtime, when mtime > 0 and no
+ * If-None-Match), reply 304 and return 1; else add ETag/Last-Modified
+ * headers and return 0. etag includes its quotes. */
+int http_conditional(struct http_req *r, const char *etag, int64_t mtime);
+
+/* 1 when the client accepts `coding` ("gzip", "br") by Accept-Encoding. */
+int http_accepts_encoding(const struct http_req *r, const char *coding);
+
+/* HTTP date (RFC 7231 IMF-fixdate) into out (30 bytes). */
+void http_date_format(char out[32], int64_t t);
+
+/* ---- the server (http/server.c) ------------------------------------ */
+
+struct http_server;
+
+/* Start serving app->cfg's listen/port with the libmicrohttpd thread pool
+ * (epoll). *port_out gets the bound port (useful with port 0). Caller
+ * stops with http_server_stop. ERR_IO with address and reason. */
+int http_server_start(struct app *a, struct http_server **out, int *port_out,
+		      struct err *e);
+
+/* Stop accepting, let in-flight requests finish (up to grace_seconds),
+ * then close every connection and free the server. */
+void http_server_stop(struct http_server *s, int grace_seconds);
+
+/* ---- theme static files (http/static.c) ---------------------------- */
+
+struct http_static;
+
+/* Load the embedded theme's static files, each overridden by the file of
+ * the same name under theme_dir/static when theme_dir is not empty.
+ * Precomputes ETag, gzip and fingerprinted names. Caller frees. */
+int http_static_load(const char *theme_dir, struct http_static **out,
+		     struct err *e);
+void http_static_free(struct http_static *st);
+
+/* Fingerprinted URL of a static file ("/static/site.3f9a1c2e.css") or
+ * NULL when there is no such file. Long-lived memory. */
+const char *http_static_url(const struct http_static *st, const char *name);
+
+/* ---- handlers (one file per family) -------------------------------- */
+
+int page_healthz(struct http_req *r);
+int page_static(struct http_req *r);
+int api_articles_list(struct http_req *r);
+int api_article_get(struct http_req *r);
+int api_rubrics_list(struct http_req *r);
+int api_views_add(struct http_req *r);
+int page_home(struct http_req *r);
+int page_latest(struct http_req *r);
+int page_article(struct http_req *r);
+int page_rubric(struct http_req *r);
+int page_author(struct http_req *r);
+int page_tag(struct http_req *r);
+int page_archive(struct http_req *r);
+int page_live(struct http_req *r);
+
+#endif

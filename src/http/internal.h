@@ -1,0 +1,99 @@
+/*
+ * internal.h - what the page handlers of src/http share: the page context
+ * every template gets, URLs, cards, rendering and error pages.
+ *
+ * Private to src/http (other modules use http.h). Everything returned is
+ * request-arena memory unless said otherwise.
+ */
+#ifndef GAZETTE_HTTP_INTERNAL_H
+#define GAZETTE_HTTP_INTERNAL_H
+
+#include "http/http.h"
+#include "render/value.h"
+#include "store/store.h"
+
+struct http_pages;
+
+/* Site data every page needs, loaded once per request. */
+struct page_site {
+	struct store_setting *settings; /* all site settings */
+	size_t n_settings;
+	struct store_rubric *rubrics;   /* rubrics of the edition */
+	size_t n_rubrics;
+	struct store_author *authors;   /* authors, names in the edition */
+	size_t n_authors;
+	const char *tz;                 /* IANA zone for dates */
+};
+
+/* Load templates and locales (embedded theme, overridden by theme_dir)
+ * and compile every page template so that a broken theme fails at
+ * start-up. Caller frees with http_pages_free. */
+int http_pages_load(const char *theme_dir, const struct config *cfg,
+		    struct http_pages **out, struct err *e);
+void http_pages_free(struct http_pages *p);
+
+/* Load r's edition's site data into *site. Replies 500 and returns
+ * non-zero on a storage error. */
+int page_site_load(struct http_req *r, struct page_site *site);
+
+/* Setting `key` ("social.telegram"), or for an edition-specific key the
+ * value of "key.<edition>" ("name" -> "name.ru"); NULL when unset/empty. */
+const char *page_setting(const struct page_site *site, const char *key,
+			 const char *edition);
+
+/* The page context: lang, edition, editions[], t, assets, site, nav, live,
+ * page{title, description, canonical, type}, home_url, search_url.
+ * `translations` (may be NULL) maps other editions to this page's
+ * translation URL for the language switch. */
+struct render_val *page_context(struct http_req *r, const struct page_site *site,
+				const char *type, const char *title,
+				const char *description, const char *path);
+
+/* Set the language-switch URL of edition `code` to url (default: that
+ * edition's home). */
+void page_context_translation(struct render_val *ctx, const char *code,
+			      const char *url);
+
+/* Render template `name` with ctx into r->out and reply with status.
+ * A template error is logged and answered with a plain 500. */
+int page_render(struct http_req *r, int status, const char *name,
+		struct render_val *ctx);
+
+/* Localized error page (404, 410, 500) for r's edition. */
+int page_error(struct http_req *r, int status);
+
+/* URLs below an edition prefix: "/ru/article/slug". Absolute when
+ * base_url is set (canonical), else root-relative. */
+const char *page_url(struct http_req *r, const char *prefix, const char *kind,
+		     const char *slug);
+/* Absolute URL of a path for canonical links: base_url, else the Host
+ * header the reader used. */
+const char *page_absolute(struct http_req *r, const char *path);
+
+/* A card for article art (see theme/README.md). */
+struct render_val *page_card(struct http_req *r, const struct page_site *site,
+			     const struct store_article *art);
+
+/* Localized date of t in style (render/date.h) as an arena string. */
+const char *page_date(struct http_req *r, const struct page_site *site,
+		      int64_t t, int style);
+
+/* Localized string of r's edition; the key itself when missing. */
+const char *page_t(struct http_req *r, const char *key);
+
+/* Lookup helpers over the site data. */
+const struct store_rubric *page_site_rubric(const struct page_site *site,
+				       int64_t id);
+const struct store_author *page_site_author(const struct page_site *site,
+				       int64_t id);
+
+/* Page number from ?page= (1 when absent); -1 after replying 404 for a
+ * bad value. */
+long page_number(struct http_req *r);
+
+/* Add a pager object to ctx for `total` items of `per` a page, with links
+ * to base_path?page=N. */
+void page_pager(struct http_req *r, struct render_val *ctx, long page,
+		size_t total, size_t per, const char *base_path);
+
+#endif

@@ -1,0 +1,516 @@
+/*
+ * page.c - what every reader page shares: templates and locales loaded at
+ * start-up, the page context (site, editions, nav, live banner, strings),
+ * cards, pagers, URLs, rendering and the localized error pages.
+ *
+ * Long-lived data (compiled templates, locale string trees) is built once
+ * in http_pages_load and only read afterwards, so handlers on any thread
+ * link it into their request's context without copying. Not for the
+ * handlers themselves (page_article.c, page_lists.c).
+ */
+#include "app.h"
+#include "http/internal.h"
+#include "render/date.h"
+#include "render/escape.h"
+#include "render/locale.h"
+#include "render/mustache.h"
+#include "util/arena.h"
+#include "util/embed.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define PAGE_TEMPLATE_MAX (1024 * 1024)
+
+struct http_pages_edition {
+	const struct config_edition *ed;  /* from app->cfg */
+	struct render_locale *loc;        /* strings of the edition */
+	struct render_val *t;             /* the same as a nested tree */
+};
+
+struct http_pages {
+	render_tmpl_set *tmpl;            /* compiled templates */
+	struct arena *a;                  /* long-lived trees */
+	char *theme_dir;                  /* override folder or "" */
+	char *loaded;                     /* last template read from disk */
+	char file[512];                   /* its name for messages */
+	struct http_pages_edition eds[CONFIG_MAX_EDITIONS];
+	int n_eds;
+};
+
+/* Template loader: <theme_dir>/templates/<name>.mustache, else the
+ * embedded theme/templates/<name>.mustache. */
+static int page_tmpl_load(void *ctx, const char *name, const char **src,
+			  size_t *len, const char **file)
+{
+	struct http_pages *p = ctx;
+	if (strstr(name, "..") || name[0] == '/' || strlen(name) > 200)
+		return ERR_NOTFOUND;
+	free(p->loaded);
+	p->loaded = NULL;
+	if (p->theme_dir[0]) {
+		snprintf(p->file, sizeof p->file, "%s/templates/%s.mustache",
+			 p->theme_dir, name);
+		FILE *f = fopen(p->file, "rb");
+		if (f) {
+			struct stat st;
+			if (fstat(fileno(f), &st) != 0 ||
+			    st.st_size > PAGE_TEMPLATE_MAX) {
+				fclose(f);
+				return ERR_IO;
+			}
+			p->loaded = xmalloc((size_t)st.st_size + 1);
+			size_t n = fread(p->loaded, 1, (size_t)st.st_size, f);
+			fclose(f);
+			p->loaded[n] = '\0';
+			*src = p->loaded;
+			*len = n;
+			*file = p->file;
+			return 0;
+		}
+	}
+	snprintf(p->file, sizeof p->file, "theme/templates/%s.mustache", name);
+	const struct embed_file *ef = embed_find(p->file);
+	if (!ef)
+		return ERR_NOTFOUND;
+	*src = (const char *)ef->data;
+	*len = ef->len;
+	*file = p->file;
+	return 0;
+}
+
+struct page_tree_ctx {
+	struct arena *a;
+	struct render_val *root;
+};
+
+/* "nav.search" = "Search" becomes root.nav.search. */
+static void page_tree_add(const char *key, const char *value, void *ctx)
+{
+	struct page_tree_ctx *c = ctx;
+	struct render_val *o = c->root;
+	const char *k = key;
+	for (const char *dot; (dot = strchr(k, '.'));) {
+		char part[128];
+		size_t n = (size_t)(dot - k);
+		if (n >= sizeof part)
+			return;
+		memcpy(part, k, n);
+		part[n] = '\0';
+		struct render_val *sub = render_obj_get(o, part);
+		if (!sub || sub->type != RENDER_OBJ)
+			sub = render_obj_add_obj(o, part);
+		o = sub;
+		k = dot + 1;
+	}
+	render_obj_set_strref(o, k, value);
+}
+
+static const char *const page_templates[] = {
+	"layout", "home", "article", "article_body", "list", "list_items",
+	"live", "error",
+};
+
+int http_pages_load(const char *theme_dir, const struct config *cfg,
+		    struct http_pages **out, struct err *e)
+{
+	struct http_pages *p = xcalloc(1, sizeof *p);
+	p->a = arena_new(65536);
+	p->theme_dir = xstrdup(theme_dir ? theme_dir : "");
+	int rc = render_tmpl_set_new(page_tmpl_load, p, &p->tmpl, e);
+	if (rc)
+		goto fail;
+	for (size_t i = 0; i < sizeof page_templates / sizeof page_templates[0];
+	     i++) {
+		rc = render_tmpl_compile(p->tmpl, page_templates[i], e);
+		if (rc == ERR_NOTFOUND)
+			rc = err_set(e, rc, "theme: template '%s' is missing",
+				     page_templates[i]);
+		if (rc)
+			goto fail;
+	}
+	char *locdir = NULL;
+	if (p->theme_dir[0]) {
+		size_t n = strlen(p->theme_dir) + 16;
+		locdir = xmalloc(n);
+		snprintf(locdir, n, "%s/locales", p->theme_dir);
+	}
+	for (int i = 0; i < cfg->n_editions; i++) {
+		struct http_pages_edition *pe = &p->eds[p->n_eds];
+		pe->ed = &cfg->editions[i];
+		rc = render_locale_load(pe->ed->code, locdir, &pe->loc, e);
+		if (rc) {
+			free(locdir);
+			goto fail;
+		}
+		p->n_eds++;
+		struct page_tree_ctx tc = {p->a, render_obj_new(p->a)};
+		render_locale_each(pe->loc, page_tree_add, &tc);
+		pe->t = tc.root;
+	}
+	free(locdir);
+	*out = p;
+	return 0;
+fail:
+	http_pages_free(p);
+	return rc;
+}
+
+void http_pages_free(struct http_pages *p)
+{
+	if (!p)
+		return;
+	render_tmpl_set_free(p->tmpl);
+	for (int i = 0; i < p->n_eds; i++)
+		render_locale_free(p->eds[i].loc);
+	arena_free(p->a);
+	free(p->theme_dir);
+	free(p->loaded);
+	free(p);
+}
+
+static const struct http_pages_edition *page_edition(const char *code)
+{
+	struct http_pages *p = app->pages;
+	for (int i = 0; i < p->n_eds; i++)
+		if (!strcmp(p->eds[i].ed->code, code))
+			return &p->eds[i];
+	return &p->eds[0];
+}
+
+const char *page_t(struct http_req *r, const char *key)
+{
+	return render_locale_get(page_edition(r->edition)->loc, key);
+}
+
+int page_site_load(struct http_req *r, struct page_site *site)
+{
+	struct err e = {0};
+	memset(site, 0, sizeof *site);
+	if (store_setting_list(app->store, r->a, &site->settings,
+			       &site->n_settings, &e) ||
+	    store_rubric_list(app->store, r->a, r->edition, &site->rubrics,
+			      &site->n_rubrics, &e) ||
+	    store_author_list(app->store, r->a, r->edition, &site->authors,
+			      &site->n_authors, &e)) {
+		log_error("req %s: site data: %s", r->id, e.msg);
+		http_reply_error(r, 500, "storage error");
+		return -1;
+	}
+	site->tz = page_setting(site, "time_zone", NULL);
+	if (!site->tz)
+		site->tz = app->cfg->time_zone;
+	return 0;
+}
+
+const char *page_setting(const struct page_site *site, const char *key,
+			 const char *edition)
+{
+	char full[128];
+	if (edition)
+		snprintf(full, sizeof full, "%s.%s", key, edition);
+	else
+		snprintf(full, sizeof full, "%s", key);
+	for (size_t i = 0; i < site->n_settings; i++)
+		if (!strcmp(site->settings[i].key, full))
+			return site->settings[i].value[0] ? site->settings[i].value
+							  : NULL;
+	return NULL;
+}
+
+const struct store_rubric *page_site_rubric(const struct page_site *site, int64_t id)
+{
+	for (size_t i = 0; i < site->n_rubrics; i++)
+		if (site->rubrics[i].id == id)
+			return &site->rubrics[i];
+	return NULL;
+}
+
+const struct store_author *page_site_author(const struct page_site *site,
+				       int64_t id)
+{
+	for (size_t i = 0; i < site->n_authors; i++)
+		if (site->authors[i].id == id)
+			return &site->authors[i];
+	return NULL;
+}
+
+const char *page_url(struct http_req *r, const char *prefix, const char *kind,
+		     const char *slug)
+{
+	struct buf b;
+	buf_init(&b, r->a);
+	buf_puts(&b, prefix);
+	buf_putc(&b, '/');
+	buf_puts(&b, kind);
+	if (slug) {
+		buf_putc(&b, '/');
+		render_escape_url(&b, slug, strlen(slug));
+	}
+	return b.data;
+}
+
+const char *page_absolute(struct http_req *r, const char *path)
+{
+	if (app->cfg->base_url[0])
+		return arena_printf(r->a, "%s%s", app->cfg->base_url, path);
+	const char *host = http_header_get(r, "Host");
+	/* Only a plausible host name goes into a canonical URL. */
+	int ok = host && *host && strlen(host) < 256;
+	for (const char *h = host; ok && *h; h++)
+		ok = (*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
+		     (*h >= '0' && *h <= '9') || *h == '.' || *h == '-' ||
+		     *h == ':' || *h == '[' || *h == ']';
+	return arena_printf(r->a, "http://%s%s", ok ? host : "localhost", path);
+}
+
+const char *page_date(struct http_req *r, const struct page_site *site,
+		      int64_t t, int style)
+{
+	struct buf b;
+	buf_init(&b, r->a);
+	render_date_format(&b, t, site->tz, r->edition,
+			   (enum render_date_style)style);
+	return b.data;
+}
+
+static const char *const page_networks[] = {"twitter", "youtube", "instagram",
+					    "facebook", "telegram"};
+
+struct render_val *page_context(struct http_req *r, const struct page_site *site,
+				const char *type, const char *title,
+				const char *description, const char *path)
+{
+	const struct http_pages_edition *pe = page_edition(r->edition);
+	struct render_val *ctx = render_obj_new(r->a);
+	render_obj_set_strref(ctx, "lang", r->edition);
+	struct render_val *ed = render_obj_add_obj(ctx, "edition");
+	render_obj_set_strref(ed, "code", pe->ed->code);
+	render_obj_set_strref(ed, "prefix", pe->ed->prefix);
+	render_obj_set_strref(ed, "name", pe->ed->name);
+	const char *home = arena_printf(r->a, "%s/", r->prefix);
+	render_obj_set_strref(ctx, "home_url", home);
+	render_obj_set_strref(ctx, "search_url",
+			      arena_printf(r->a, "%s/search", r->prefix));
+	struct render_val *eds = render_obj_add_list(ctx, "editions");
+	for (int i = 0; i < app->cfg->n_editions; i++) {
+		const struct config_edition *ce = &app->cfg->editions[i];
+		struct render_val *o = render_list_add_obj(eds);
+		render_obj_set_strref(o, "code", ce->code);
+		render_obj_set_strref(o, "name", ce->name);
+		render_obj_set_str(o, "url", arena_printf(r->a, "%s/", ce->prefix));
+		render_obj_set_bool(o, "current", !strcmp(ce->code, r->edition));
+	}
+	render_obj_set(ctx, "t", pe->t);
+	struct render_val *as = render_obj_add_obj(ctx, "assets");
+	render_obj_set_strref(as, "css", http_static_url(app->statics, "site.css"));
+	render_obj_set_strref(as, "js", http_static_url(app->statics, "site.js"));
+
+	struct render_val *s = render_obj_add_obj(ctx, "site");
+	const char *name = page_setting(site, "name", r->edition);
+	render_obj_set_strref(s, "name", name ? name : "Gazette");
+	static const char *const texts[] = {"tagline", "signature",
+					    "footer_notice", "copyright"};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		const char *v = page_setting(site, texts[i], r->edition);
+		if (v)
+			render_obj_set_strref(s, texts[i], v);
+	}
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	render_obj_set_int(s, "year", tm.tm_year + 1900);
+	const char *promo = page_setting(site, "promo", r->edition);
+	if (promo) {
+		struct render_val *po = render_obj_add_obj(s, "promo");
+		render_obj_set_strref(po, "text", promo);
+		render_obj_set_strref(po, "url", page_setting(site, "promo_url", NULL));
+	}
+	struct render_val *soc = render_obj_add_list(s, "social");
+	for (size_t i = 0; i < sizeof page_networks / sizeof page_networks[0];
+	     i++) {
+		char key[64];
+		snprintf(key, sizeof key, "social.%s", page_networks[i]);
+		const char *url = page_setting(site, key, NULL);
+		if (!url)
+			continue;
+		struct render_val *o = render_list_add_obj(soc);
+		render_obj_set_strref(o, "network", page_networks[i]);
+		render_obj_set_strref(o, "url", url);
+		snprintf(key, sizeof key, "social.%s", page_networks[i]);
+		render_obj_set_strref(o, "label", page_t(r, key));
+	}
+	const char *ios = page_setting(site, "app.ios", NULL);
+	const char *android = page_setting(site, "app.android", NULL);
+	if (ios || android) {
+		struct render_val *ap = render_obj_add_obj(s, "apps");
+		render_obj_set_strref(ap, "ios", ios);
+		render_obj_set_strref(ap, "android", android);
+	}
+
+	struct render_val *nav = render_obj_add_list(ctx, "nav");
+	for (size_t i = 0; i < site->n_rubrics; i++) {
+		struct render_val *o = render_list_add_obj(nav);
+		const char *url = page_url(r, r->prefix, "rubric",
+					   site->rubrics[i].slug);
+		render_obj_set_strref(o, "name", site->rubrics[i].name);
+		render_obj_set_strref(o, "url", url);
+		render_obj_set_bool(o, "active", !strcmp(url, r->path));
+	}
+
+	struct store_live_event *evs;
+	size_t nev;
+	struct err e = {0};
+	if (store_live_event_list(app->store, r->a, r->edition, STORE_LIVE_LIVE,
+				  &evs, &nev, &e) == 0 &&
+	    nev > 0) {
+		struct render_val *lv = render_obj_add_obj(ctx, "live");
+		render_obj_set_strref(lv, "title", evs[0].title);
+		render_obj_set_strref(lv, "url",
+				      page_url(r, r->prefix, "live", evs[0].slug));
+	}
+
+	struct render_val *pg = render_obj_add_obj(ctx, "page");
+	const char *site_name = name ? name : "Gazette";
+	render_obj_set_strref(pg, "title",
+			      title ? arena_printf(r->a, "%s — %s", title,
+						   site_name)
+				    : site_name);
+	const char *tagline = page_setting(site, "tagline", r->edition);
+	render_obj_set_strref(pg, "description",
+			      description && *description ? description
+			      : tagline			    ? tagline
+							    : site_name);
+	render_obj_set_strref(pg, "canonical", page_absolute(r, path));
+	render_obj_set_strref(pg, "type", type);
+	return ctx;
+}
+
+void page_context_translation(struct render_val *ctx, const char *code,
+			      const char *url)
+{
+	struct render_val *eds = render_obj_get(ctx, "editions");
+	for (size_t i = 0; eds && i < eds->len; i++) {
+		struct render_val *o = eds->u.items[i];
+		struct render_val *c = render_obj_get(o, "code");
+		if (c && !strcmp(c->u.s, code))
+			render_obj_set_str(o, "url", url);
+	}
+}
+
+int page_render(struct http_req *r, int status, const char *name,
+		struct render_val *ctx)
+{
+	struct err e = {0};
+	buf_clear(&r->out);
+	if (render_tmpl_render(app->pages->tmpl, name, ctx, &r->out, &e) != 0) {
+		log_error("req %s: template %s: %s", r->id, name, e.msg);
+		http_reply_error(r, 500, "template error");
+		return 0;
+	}
+	http_reply_buf(r, status, "text/html; charset=utf-8");
+	return 0;
+}
+
+int page_error(struct http_req *r, int status)
+{
+	struct page_site site;
+	if (page_site_load(r, &site))
+		return 0;
+	const char *key_title = status == 410 ? "errors.gone_title"
+				: status == 404 ? "errors.not_found_title"
+						: "errors.server_title";
+	const char *key_text = status == 410 ? "errors.gone_text"
+			       : status == 404 ? "errors.not_found_text"
+					       : "errors.server_text";
+	struct render_val *ctx = page_context(r, &site, "error",
+					      page_t(r, key_title), NULL, r->path);
+	struct render_val *er = render_obj_add_obj(ctx, "error");
+	render_obj_set_int(er, "status", status);
+	render_obj_set_strref(er, "title", page_t(r, key_title));
+	render_obj_set_strref(er, "text", page_t(r, key_text));
+	http_header_add(r, "Cache-Control", "no-cache");
+	return page_render(r, status, "error", ctx);
+}
+
+struct render_val *page_card(struct http_req *r, const struct page_site *site,
+			     const struct store_article *art)
+{
+	const struct config_edition *ce = config_edition_find(app->cfg, art->edition);
+	const char *prefix = ce ? ce->prefix : r->prefix;
+	struct render_val *c = render_obj_new(r->a);
+	render_obj_set_int(c, "id", art->id);
+	render_obj_set_strref(c, "url", page_url(r, prefix, "article", art->slug));
+	render_obj_set_strref(c, "title", art->title);
+	render_obj_set_strref(c, "lead", art->lead);
+	render_obj_set_strref(c, "kind", art->kind);
+	char key[64];
+	snprintf(key, sizeof key, "kinds.%s", art->kind);
+	render_obj_set_strref(c, "kind_label", page_t(r, key));
+	const struct store_rubric *rb = page_site_rubric(site, art->rubric_id);
+	if (rb) {
+		struct render_val *ro = render_obj_add_obj(c, "rubric");
+		render_obj_set_strref(ro, "name", rb->name);
+		render_obj_set_strref(ro, "url", page_url(r, prefix, "rubric", rb->slug));
+		render_obj_set_strref(ro, "description", rb->description);
+	}
+	struct render_val *au = render_obj_add_list(c, "authors");
+	for (size_t i = 0; i < art->n_authors; i++) {
+		const struct store_author *a = page_site_author(site, art->author_ids[i]);
+		if (!a)
+			continue;
+		struct render_val *o = render_list_add_obj(au);
+		render_obj_set_strref(o, "name", a->name);
+		render_obj_set_strref(o, "url", page_url(r, prefix, "author", a->slug));
+		render_obj_set_bool(o, "last", i + 1 == art->n_authors);
+	}
+	render_obj_set_strref(c, "date_text",
+			      page_date(r, site, art->publish_at, RENDER_DATE_LONG));
+	render_obj_set_strref(c, "date_iso",
+			      page_date(r, site, art->publish_at, RENDER_DATE_ISO));
+	render_obj_set_bool(c, "breaking", art->breaking);
+	render_obj_set_bool(c, "featured", art->featured);
+	return c;
+}
+
+long page_number(struct http_req *r)
+{
+	const char *s = http_query_get(r, "page");
+	if (!s)
+		return 1;
+	int64_t v;
+	if (http_parse_id(s, &v) != 0 || v > 100000) {
+		page_error(r, 404);
+		return -1;
+	}
+	return (long)v;
+}
+
+void page_pager(struct http_req *r, struct render_val *ctx, long page,
+		size_t total, size_t per, const char *base_path)
+{
+	size_t pages = total ? (total + per - 1) / per : 1;
+	struct render_val *p = render_obj_add_obj(ctx, "pager");
+	render_obj_set_int(p, "page", page);
+	render_obj_set_int(p, "pages", (long long)pages);
+	if (page > 1)
+		render_obj_set_str(p, "prev_url",
+				   page == 2 ? base_path
+					     : arena_printf(r->a, "%s?page=%ld",
+							    base_path, page - 1));
+	if ((size_t)page < pages) {
+		render_obj_set_str(p, "next_url",
+				   arena_printf(r->a, "%s?page=%ld", base_path,
+						page + 1));
+		render_obj_set_str(p, "partial_next_url",
+				   arena_printf(r->a, "%s?page=%ld&partial=1",
+						base_path, page + 1));
+	}
+	render_obj_set_bool(p, "many", pages > 1);
+}

@@ -1,0 +1,202 @@
+/*
+ * page_article.c - the article page and the view-count beacon.
+ *
+ *   GET  {prefix}/article/{slug}     article (?partial=1: the <article>
+ *                                    element alone, for "next article")
+ *   POST /api/v1/views/{id}          count one view, answer the total
+ *
+ * An unknown slug follows a redirect when one is recorded (a renamed
+ * article), else 404; an unpublished article is 410. Not for lists.
+ */
+#include "app.h"
+#include "http/internal.h"
+#include "render/date.h"
+#include "render/escape.h"
+#include "render/json.h"
+#include "util/arena.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *page_enc(struct http_req *r, const char *s)
+{
+	struct buf b;
+	buf_init(&b, r->a);
+	render_escape_url(&b, s, strlen(s));
+	return b.data;
+}
+
+static void page_article_share(struct http_req *r, struct render_val *art,
+			       const char *url, const char *title)
+{
+	const char *u = page_enc(r, url), *t = page_enc(r, title);
+	static const struct {
+		const char *network;
+		const char *fmt; /* %1$s url, %2$s title */
+	} nets[] = {
+		{"telegram", "https://t.me/share/url?url=%1$s&text=%2$s"},
+		{"twitter", "https://twitter.com/intent/tweet?url=%1$s&text=%2$s"},
+		{"facebook", "https://www.facebook.com/sharer/sharer.php?u=%1$s"},
+		{"whatsapp", "https://wa.me/?text=%2$s%%20%1$s"},
+		{"email", "mailto:?subject=%2$s&body=%1$s"},
+	};
+	struct render_val *l = render_obj_add_list(art, "share");
+	for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
+		struct render_val *o = render_list_add_obj(l);
+		render_obj_set_strref(o, "network", nets[i].network);
+		render_obj_set_str(o, "url", arena_printf(r->a, nets[i].fmt, u, t));
+		char key[64];
+		snprintf(key, sizeof key, "share.%s", nets[i].network);
+		render_obj_set_strref(o, "label", page_t(r, key));
+	}
+}
+
+/* Published and due: what a reader may see. */
+static int page_article_visible(const struct store_article *a, int64_t now)
+{
+	return a->status == STORE_STATUS_PUBLISHED && a->publish_at <= now;
+}
+
+int page_article(struct http_req *r)
+{
+	const char *slug = http_param_get(r, "slug");
+	struct err e = {0};
+	struct store_article art;
+	int64_t now = (int64_t)time(NULL);
+	int rc = store_article_by_slug(app->store, r->a, r->edition, slug, &art,
+				       &e);
+	if (rc == ERR_NOTFOUND) {
+		char *to = NULL;
+		int code = 301;
+		if (store_redirect_find(app->store, r->a, r->path, &to, &code,
+					&e) == 0 && to) {
+			http_reply_redirect(r, code, to);
+			return 0;
+		}
+		return page_error(r, 404);
+	}
+	if (rc) {
+		log_error("req %s: article %s: %s", r->id, slug, e.msg);
+		return page_error(r, 500);
+	}
+	if (art.status == STORE_STATUS_UNPUBLISHED)
+		return page_error(r, 410);
+	if (!page_article_visible(&art, now))
+		return page_error(r, 404);
+
+	struct page_site site;
+	if (page_site_load(r, &site))
+		return 0;
+	const char *path = page_url(r, r->prefix, "article", art.slug);
+	struct render_val *ctx = page_context(
+		r, &site, "article",
+		art.seo_title && art.seo_title[0] ? art.seo_title : art.title,
+		art.seo_description && art.seo_description[0] ? art.seo_description
+							      : art.lead,
+		path);
+	struct render_val *a = page_card(r, &site, &art);
+	render_obj_set(ctx, "article", a);
+	const char *canonical = page_absolute(r, path);
+	render_obj_set_strref(a, "url", canonical);
+	render_obj_set_strref(a, "body_html", art.body_html);
+	char key[64];
+	snprintf(key, sizeof key, "byline.%s", art.kind);
+	render_obj_set_strref(a, "byline_label", page_t(r, key));
+	if (art.updated_at > art.publish_at + 60) {
+		render_obj_set_strref(a, "updated_text",
+				      page_date(r, &site, art.updated_at,
+						RENDER_DATE_LONG));
+		render_obj_set_strref(a, "updated_iso",
+				      page_date(r, &site, art.updated_at,
+						RENDER_DATE_ISO));
+	}
+	struct render_val *tags = render_obj_add_list(a, "tags");
+	for (size_t i = 0; i < art.n_tags; i++) {
+		struct render_val *o = render_list_add_obj(tags);
+		render_obj_set_strref(o, "name", art.tags[i].name);
+		render_obj_set_strref(o, "url", page_url(r, r->prefix, "tag",
+							 art.tags[i].slug));
+	}
+	render_obj_set_int(a, "views", art.views);
+	render_obj_set_strref(a, "views_label", page_t(r, "article.views"));
+	if (art.correction && art.correction[0]) {
+		struct render_val *c = render_obj_add_obj(a, "correction");
+		render_obj_set_strref(c, "text", art.correction);
+		if (art.correction_at)
+			render_obj_set_strref(c, "date_text",
+					      page_date(r, &site, art.correction_at,
+							RENDER_DATE_LONG));
+	}
+	page_article_share(r, a, canonical, art.title);
+
+	/* The next older article, loaded as the reader reaches the end. */
+	struct store_article_filter f = {
+		.edition = r->edition,
+		.status = STORE_STATUS_PUBLISHED,
+		.published_before = art.publish_at,
+		.limit = 1,
+	};
+	struct store_article *next;
+	size_t n;
+	if (store_article_list(app->store, r->a, &f, &next, &n, NULL, &e) == 0 &&
+	    n == 1)
+		render_obj_set_strref(a, "next_url",
+				      page_url(r, r->prefix, "article", next[0].slug));
+
+	for (int k = 0; k < app->cfg->n_editions; k++) {
+		const struct config_edition *ce = &app->cfg->editions[k];
+		if (!strcmp(ce->code, r->edition))
+			continue;
+		struct store_article tr;
+		if (store_article_translation(app->store, r->a, art.id, ce->code,
+					      &tr, &e) != 0 ||
+		    !page_article_visible(&tr, now))
+			continue;
+		const char *url = page_url(r, ce->prefix, "article", tr.slug);
+		page_context_translation(ctx, ce->code, url);
+		struct render_val *t = render_obj_add_obj(a, "translation");
+		render_obj_set_strref(t, "url", url);
+		render_obj_set_strref(t, "lang_name", ce->name);
+		render_obj_set_strref(t, "lang", ce->code);
+	}
+	http_header_add(r, "Cache-Control", "public, max-age=60");
+	const char *partial = http_query_get(r, "partial");
+	return page_render(r, 200,
+			   partial && !strcmp(partial, "1") ? "article_body"
+							    : "article",
+			   ctx);
+}
+
+int api_views_add(struct http_req *r)
+{
+	int64_t id;
+	if (http_parse_id(http_param_get(r, "id"), &id) != 0) {
+		http_reply_error(r, 400, "article id must be a positive number");
+		return 0;
+	}
+	struct err e = {0};
+	struct store_article art;
+	int rc = store_article_get(app->store, r->a, id, &art, &e);
+	if (rc == ERR_NOTFOUND ||
+	    (rc == 0 && !page_article_visible(&art, (int64_t)time(NULL)))) {
+		http_reply_error(r, 404, "no such article");
+		return 0;
+	}
+	int64_t one = 1;
+	if (rc || store_views_add(app->store, &id, &one, 1, &e) != 0) {
+		log_error("req %s: views %lld: %s", r->id, (long long)id, e.msg);
+		http_reply_error(r, 500, "storage error");
+		return 0;
+	}
+	struct render_json j;
+	render_json_init(&j, &r->out);
+	render_json_obj_begin(&j, NULL);
+	render_json_int(&j, "id", id);
+	render_json_int(&j, "views", art.views + 1);
+	render_json_obj_end(&j);
+	http_header_add(r, "Cache-Control", "no-store");
+	http_reply_buf(r, 200, "application/json; charset=utf-8");
+	return 0;
+}

@@ -1,0 +1,355 @@
+/*
+ * server.c - libmicrohttpd glue: daemon, request life cycle, access log.
+ *
+ * Life of a request:
+ *   uri_log callback   new struct http_req with its own arena (the one
+ *                      allocation point), request id, raw target
+ *   access, 1st call   header-size and body-size checks only: replying on
+ *                      the first call makes libmicrohttpd 0.9.75 close the
+ *                      connection, so normal replies wait for the 2nd
+ *   access, body calls body appended to r->body up to the limit
+ *   access, last call  parse target, dispatch to the route table, queue
+ *   completed callback access-log line, arena_free (the one free point)
+ *
+ * The daemon runs libmicrohttpd's thread pool with epoll. Not for
+ * routing or handlers (http/routes.c and the handler files).
+ */
+#include "app.h"
+#include "http/http.h"
+#include "util/arena.h"
+#include "util/log.h"
+#include "util/xmalloc.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct http_server {
+	struct MHD_Daemon *d;
+	struct app *app;
+	atomic_llong next_id;  /* request counter for ids */
+	atomic_int inflight;   /* requests begun and not completed */
+	char id_prefix[9];     /* random per process, hex */
+};
+
+/* Per-request server state beside the public struct. */
+struct http_conn_state {
+	struct http_req r;
+	int stage;          /* 0: new, 1: headers seen */
+	int early_status;   /* 413/431/400 decided while reading, or 0 */
+	size_t body_limit;  /* bytes allowed for this request's body */
+	size_t bytes_out;   /* body bytes sent, for the access log */
+};
+
+static int64_t http_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+const char *http_header_get(const struct http_req *r, const char *name)
+{
+	if (!r->conn)
+		return NULL;
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+static void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct http_server *s = cls;
+	struct arena *a = arena_new(16384);
+	struct http_conn_state *st = arena_alloc(a, sizeof *st);
+	struct http_req *r = &st->r;
+	r->a = a;
+	r->conn = c;
+	r->uri = arena_strdup(a, uri ? uri : "");
+	r->start_ns = http_now_ns();
+	snprintf(r->id, sizeof r->id, "%s%08llx", s->id_prefix,
+		 (unsigned long long)atomic_fetch_add(&s->next_id, 1));
+	buf_init(&r->body, a);
+	buf_init(&r->out, a);
+	atomic_fetch_add(&s->inflight, 1);
+
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char ip[INET6_ADDRSTRLEN] = "-";
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET,
+				  &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+				  ip, sizeof ip);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				  ip, sizeof ip);
+	}
+	r->ip = arena_strdup(a, ip);
+	return st;
+}
+
+struct http_hdr_sum {
+	size_t bytes; /* total header bytes */
+	int count;    /* number of header lines */
+};
+
+static enum MHD_Result http_sum_header(void *cls, enum MHD_ValueKind kind,
+				       const char *key, const char *value)
+{
+	(void)kind;
+	struct http_hdr_sum *sum = cls;
+	sum->bytes += strlen(key) + (value ? strlen(value) : 0) + 4;
+	sum->count++;
+	return MHD_YES;
+}
+
+static int http_method_known(const char *m)
+{
+	static const char *const known[] = {"GET", "HEAD", "POST", "PUT",
+					    "DELETE", "PATCH", "OPTIONS"};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (!strcmp(m, known[i]))
+			return 1;
+	return 0;
+}
+
+static enum MHD_Result http_queue(struct http_conn_state *st)
+{
+	struct http_req *r = &st->r;
+	const void *data = r->fixed ? r->fixed : r->out.data;
+	size_t len = r->fixed ? r->fixed_len : r->out.len;
+	if (r->status == 304 || r->status == 204)
+		len = 0;
+	/* The body is arena or long-lived memory that outlives the
+	 * response: libmicrohttpd sends it without a copy. */
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		len, (void *)(uintptr_t)data, MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	if (r->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					r->content_type);
+	MHD_add_response_header(resp, "X-Request-Id", r->id);
+	for (size_t i = 0; i < r->n_headers; i++)
+		MHD_add_response_header(resp, r->headers[i].key,
+					r->headers[i].value);
+	st->bytes_out = len;
+	enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+static void http_dispatch(struct http_conn_state *st)
+{
+	struct http_req *r = &st->r;
+	struct err e = {0};
+	if (st->early_status) {
+		http_reply_error(r, st->early_status,
+				 st->early_status == 413 ? "request body too large"
+				 : st->early_status == 431
+					 ? "request header fields too large"
+					 : "bad request");
+		return;
+	}
+	if (http_req_parse_uri(r, &e) != 0) {
+		r->path = "/";
+		http_reply_error(r, 400, e.msg);
+		return;
+	}
+	int rc = http_route_dispatch(r);
+	if (r->status == 0) {
+		log_error("req %s: %s %s: handler gave no reply (%d)", r->id,
+			  r->method, r->path, rc);
+		http_reply_error(r, 500, "internal error");
+	}
+}
+
+static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *c,
+				      const char *url, const char *method,
+				      const char *version,
+				      const char *upload_data,
+				      size_t *upload_data_size, void **req_cls)
+{
+	struct http_server *s = cls;
+	(void)url;
+	(void)version;
+	struct http_conn_state *st = *req_cls;
+	if (!st) /* no uri callback happened: cannot track, refuse */
+		return MHD_NO;
+	struct http_req *r = &st->r;
+
+	if (st->stage == 0) {
+		st->stage = 1;
+		r->method = arena_strdup(r->a, method);
+		const struct config *cfg = s->app->cfg;
+		struct http_hdr_sum sum = {0, 0};
+		MHD_get_connection_values(c, MHD_HEADER_KIND, http_sum_header,
+					  &sum);
+		st->body_limit = !strncmp(r->uri, "/newsroom/media", 15)
+					 ? cfg->max_upload_bytes
+					 : cfg->max_body_bytes;
+		if (sum.bytes > cfg->max_header_bytes || sum.count > 100)
+			st->early_status = 431;
+		else if (!http_method_known(method))
+			st->early_status = 0; /* 501 from the route table */
+		const char *cl = MHD_lookup_connection_value(
+			c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > st->body_limit)
+			st->early_status = 413;
+		if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
+		    ((cl && strcmp(cl, "0")) ||
+		     MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						 MHD_HTTP_HEADER_TRANSFER_ENCODING)))
+			st->early_status = 400;
+		if (st->early_status == 413 || st->early_status == 431) {
+			/* Answer now (connection closes): reading a body we
+			 * refuse would waste the bandwidth. */
+			http_dispatch(st);
+			return http_queue(st);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!st->early_status &&
+		    r->body.len + *upload_data_size <= st->body_limit)
+			buf_append(&r->body, upload_data, *upload_data_size);
+		else if (!st->early_status)
+			st->early_status = 413;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->status) /* already answered */
+		return MHD_YES;
+	http_dispatch(st);
+	return http_queue(st);
+}
+
+static void http_on_completed(void *cls, struct MHD_Connection *c,
+			      void **req_cls,
+			      enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	(void)c;
+	struct http_conn_state *st = *req_cls;
+	if (!st)
+		return;
+	struct http_req *r = &st->r;
+	if (s->app->cfg->access_log) {
+		double ms = (double)(http_now_ns() - r->start_ns) / 1e6;
+		log_info("access %s %s %s %s %d %zu %.2fms%s", r->id, r->ip,
+			 r->method ? r->method : "-", r->uri, r->status,
+			 st->bytes_out, ms,
+			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+								     : " aborted");
+	}
+	arena_free(r->a);
+	*req_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+static void http_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("libmicrohttpd: %s", msg);
+}
+
+int http_server_start(struct app *a, struct http_server **out, int *port_out,
+		      struct err *e)
+{
+	const struct config *cfg = a->cfg;
+	struct sockaddr_in6 sa6;
+	struct sockaddr_in sa4;
+	struct sockaddr *sa;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	memset(&sa4, 0, sizeof sa4);
+	memset(&sa6, 0, sizeof sa6);
+	if (inet_pton(AF_INET, cfg->listen, &sa4.sin_addr) == 1) {
+		sa4.sin_family = AF_INET;
+		sa4.sin_port = htons((uint16_t)cfg->port);
+		sa = (struct sockaddr *)&sa4;
+	} else if (inet_pton(AF_INET6, cfg->listen, &sa6.sin6_addr) == 1) {
+		sa6.sin6_family = AF_INET6;
+		sa6.sin6_port = htons((uint16_t)cfg->port);
+		sa = (struct sockaddr *)&sa6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		return err_set(e, ERR_INVALID,
+			       "http.listen '%s' is not an IPv4 or IPv6 address",
+			       cfg->listen);
+	}
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads
+					    : (unsigned)(ncpu > 0 ? ncpu : 2);
+
+	struct http_server *s = xcalloc(1, sizeof *s);
+	s->app = a;
+	unsigned char rnd[4];
+	randombytes_buf(rnd, sizeof rnd);
+	snprintf(s->id_prefix, sizeof s->id_prefix, "%02x%02x%02x%02x", rnd[0],
+		 rnd[1], rnd[2], rnd[3]);
+
+	s->d = MHD_start_daemon(
+		flags, (uint16_t)cfg->port, NULL, NULL, http_on_access, s,
+		MHD_OPTION_SOCK_ADDR, sa,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->connection_limit,
+		MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)cfg->connection_timeout,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)cfg->per_ip_connection_limit,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)cfg->connection_memory_limit,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+		MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, s,
+		MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, s,
+		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
+		MHD_OPTION_END);
+	if (!s->d) {
+		free(s);
+		return err_set(e, ERR_IO,
+			       "cannot listen on %s port %d (in use, or no "
+			       "permission)", cfg->listen, cfg->port);
+	}
+	const union MHD_DaemonInfo *di =
+		MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	*port_out = di ? di->port : cfg->port;
+	*out = s;
+	return 0;
+}
+
+void http_server_stop(struct http_server *s, int grace_seconds)
+{
+	if (!s)
+		return;
+	MHD_socket ls = MHD_quiesce_daemon(s->d);
+	int64_t until = http_now_ns() + (int64_t)grace_seconds * 1000000000LL;
+	while (atomic_load(&s->inflight) > 0 && http_now_ns() < until) {
+		struct timespec ts = {0, 10 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	int left = atomic_load(&s->inflight);
+	if (left > 0)
+		log_warn("shutdown: %d requests still running after %d s", left,
+			 grace_seconds);
+	MHD_stop_daemon(s->d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+	free(s);
+}

@@ -1,0 +1,96 @@
+/*
+ * json.c - streaming JSON writer. See json.h.
+ */
+#include "render/json.h"
+#include "render/escape.h"
+#include "util/buf.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <string.h>
+
+void render_json_init(struct render_json *j, struct buf *b)
+{
+	memset(j, 0, sizeof *j);
+	j->b = b;
+}
+
+static void render_json_key(struct render_json *j, const char *key)
+{
+	if (j->depth > 0) {
+		if (j->count[j->depth - 1])
+			buf_putc(j->b, ',');
+		else
+			j->count[j->depth - 1] = 1;
+	}
+	if (key) {
+		buf_putc(j->b, '"');
+		render_escape_json(j->b, key, strlen(key));
+		buf_append(j->b, "\":", 2);
+	}
+}
+
+static void render_json_open(struct render_json *j, const char *key, char c)
+{
+	assert(j->depth < RENDER_JSON_DEPTH);
+	render_json_key(j, key);
+	buf_putc(j->b, c);
+	j->count[j->depth++] = 0;
+}
+
+static void render_json_close(struct render_json *j, char c)
+{
+	assert(j->depth > 0);
+	j->depth--;
+	buf_putc(j->b, c);
+}
+
+void render_json_obj_begin(struct render_json *j, const char *key)
+{
+	render_json_open(j, key, '{');
+}
+
+void render_json_obj_end(struct render_json *j)
+{
+	render_json_close(j, '}');
+}
+
+void render_json_arr_begin(struct render_json *j, const char *key)
+{
+	render_json_open(j, key, '[');
+}
+
+void render_json_arr_end(struct render_json *j)
+{
+	render_json_close(j, ']');
+}
+
+void render_json_str(struct render_json *j, const char *key, const char *s)
+{
+	render_json_key(j, key);
+	if (!s) {
+		buf_append(j->b, "null", 4);
+		return;
+	}
+	buf_putc(j->b, '"');
+	render_escape_json(j->b, s, strlen(s));
+	buf_putc(j->b, '"');
+}
+
+void render_json_int(struct render_json *j, const char *key, int64_t v)
+{
+	render_json_key(j, key);
+	buf_printf(j->b, "%" PRId64, v);
+}
+
+void render_json_bool(struct render_json *j, const char *key, int v)
+{
+	render_json_key(j, key);
+	buf_puts(j->b, v ? "true" : "false");
+}
+
+void render_json_null(struct render_json *j, const char *key)
+{
+	render_json_key(j, key);
+	buf_append(j->b, "null", 4);
+}

@@ -1,0 +1,306 @@
+/*
+ * migrations.c - the SQLite schema as numbered migrations.
+ *
+ * For: creating and upgrading the schema at store_open. Migration N is
+ * migrations[N - 1]; PRAGMA user_version holds the last one applied. Each
+ * runs in its own transaction with the user_version bump, so a crash
+ * leaves the database at N - 1 or N, never in between.
+ * Not for: data fixes that need C logic (add a function beside the SQL if
+ * one is ever needed), nor the PostgreSQL schema (pgsql.c keeps its own).
+ *
+ * Rules: never edit a migration that has shipped; add a new one. Times are
+ * Unix seconds; optional references are NULL (the API says 0).
+ */
+#include "store/internal.h"
+
+#include <stdio.h>
+
+/* "Gaze": lets store_open refuse an unrelated SQLite file. */
+#define STORE_APPLICATION_ID 0x47617a65
+
+static const char *const migrations[] = {
+	/* 1: the whole data model of DESIGN.md section 4. */
+	"PRAGMA application_id = 1197570661;\n" /* STORE_APPLICATION_ID */
+	"CREATE TABLE editions (\n"
+	"  code TEXT PRIMARY KEY,\n"
+	"  name TEXT NOT NULL,\n"
+	"  prefix TEXT NOT NULL DEFAULT '',\n"
+	"  position INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE TABLE settings (\n"
+	"  key TEXT PRIMARY KEY,\n"
+	"  value TEXT NOT NULL\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE users (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  login TEXT NOT NULL UNIQUE,\n"
+	"  display_name TEXT NOT NULL DEFAULT '',\n"
+	"  email TEXT NOT NULL DEFAULT '',\n"
+	"  password_hash TEXT NOT NULL DEFAULT '',\n"
+	"  role INTEGER NOT NULL DEFAULT 1,\n"
+	"  disabled INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE TABLE sessions (\n"
+	"  id_hash TEXT PRIMARY KEY,\n"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,\n"
+	"  csrf TEXT NOT NULL,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  last_seen INTEGER NOT NULL,\n"
+	"  expires_at INTEGER NOT NULL\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX sessions_user ON sessions(user_id);\n"
+	"CREATE INDEX sessions_expires ON sessions(expires_at);\n"
+	"CREATE TABLE media (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  sha256 TEXT NOT NULL,\n"
+	"  mime TEXT NOT NULL,\n"
+	"  width INTEGER NOT NULL DEFAULT 0,\n"
+	"  height INTEGER NOT NULL DEFAULT 0,\n"
+	"  bytes INTEGER NOT NULL DEFAULT 0,\n"
+	"  path TEXT NOT NULL,\n"
+	"  alt TEXT NOT NULL DEFAULT '',\n"
+	"  caption TEXT NOT NULL DEFAULT '',\n"
+	"  credit TEXT NOT NULL DEFAULT '',\n"
+	"  uploaded_by INTEGER REFERENCES users(id) ON DELETE SET NULL,\n"
+	"  created_at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX media_sha256 ON media(sha256);\n"
+	"CREATE INDEX media_created ON media(created_at DESC);\n"
+	"CREATE TABLE media_variants (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,\n"
+	"  width INTEGER NOT NULL,\n"
+	"  height INTEGER NOT NULL,\n"
+	"  format TEXT NOT NULL,\n"
+	"  path TEXT NOT NULL,\n"
+	"  bytes INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX media_variants_media ON media_variants(media_id);\n"
+	"CREATE TABLE rubrics (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  key TEXT NOT NULL UNIQUE,\n"
+	"  position INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE TABLE rubric_texts (\n"
+	"  rubric_id INTEGER NOT NULL REFERENCES rubrics(id) ON DELETE CASCADE,\n"
+	"  edition TEXT NOT NULL REFERENCES editions(code) ON UPDATE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  slug TEXT NOT NULL,\n"
+	"  description TEXT NOT NULL DEFAULT '',\n"
+	"  PRIMARY KEY (rubric_id, edition),\n"
+	"  UNIQUE (edition, slug)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE authors (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  slug TEXT NOT NULL UNIQUE,\n"
+	"  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,\n"
+	"  photo_media_id INTEGER REFERENCES media(id) ON DELETE SET NULL,\n"
+	"  links TEXT NOT NULL DEFAULT ''\n"
+	");\n"
+	"CREATE INDEX authors_user ON authors(user_id);\n"
+	"CREATE TABLE author_texts (\n"
+	"  author_id INTEGER NOT NULL REFERENCES authors(id) ON DELETE CASCADE,\n"
+	"  edition TEXT NOT NULL REFERENCES editions(code) ON UPDATE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  bio TEXT NOT NULL DEFAULT '',\n"
+	"  PRIMARY KEY (author_id, edition)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE articles (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  translation_group INTEGER NOT NULL DEFAULT 0,\n"
+	"  edition TEXT NOT NULL REFERENCES editions(code) ON UPDATE CASCADE,\n"
+	"  slug TEXT NOT NULL,\n"
+	"  kind TEXT NOT NULL DEFAULT 'news',\n"
+	"  title TEXT NOT NULL,\n"
+	"  lead TEXT NOT NULL DEFAULT '',\n"
+	"  body_md TEXT NOT NULL DEFAULT '',\n"
+	"  body_html TEXT NOT NULL DEFAULT '',\n"
+	"  rubric_id INTEGER REFERENCES rubrics(id) ON DELETE SET NULL,\n"
+	"  status INTEGER NOT NULL DEFAULT 0,\n"
+	"  publish_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL,\n"
+	"  version INTEGER NOT NULL DEFAULT 1,\n"
+	"  featured INTEGER NOT NULL DEFAULT 0,\n"
+	"  breaking INTEGER NOT NULL DEFAULT 0,\n"
+	"  pinned INTEGER NOT NULL DEFAULT 0,\n"
+	"  seo_title TEXT NOT NULL DEFAULT '',\n"
+	"  seo_description TEXT NOT NULL DEFAULT '',\n"
+	"  lead_media_id INTEGER REFERENCES media(id) ON DELETE SET NULL,\n"
+	"  correction TEXT NOT NULL DEFAULT '',\n"
+	"  correction_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  UNIQUE (edition, slug)\n"
+	");\n"
+	/* Reader lists: an edition's published articles, newest first. */
+	"CREATE INDEX articles_list ON articles"
+	"(edition, status, publish_at DESC, id DESC);\n"
+	"CREATE INDEX articles_rubric ON articles"
+	"(rubric_id, edition, status, publish_at DESC, id DESC);\n"
+	"CREATE INDEX articles_group ON articles(translation_group);\n"
+	/* The scheduler: SCHEDULED rows by publish_at. */
+	"CREATE INDEX articles_due ON articles(status, publish_at);\n"
+	/* Partial: the list query writes "a.featured = 1" as a literal so
+	 * that the planner may use it. */
+	"CREATE INDEX articles_featured ON articles"
+	"(edition, status, publish_at DESC, id DESC) WHERE featured = 1;\n"
+	"CREATE TABLE article_authors (\n"
+	"  article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,\n"
+	"  author_id INTEGER NOT NULL REFERENCES authors(id) ON DELETE CASCADE,\n"
+	"  position INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (article_id, author_id)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX article_authors_author ON article_authors"
+	"(author_id, article_id);\n"
+	"CREATE TABLE tags (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  edition TEXT NOT NULL REFERENCES editions(code) ON UPDATE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  slug TEXT NOT NULL,\n"
+	"  UNIQUE (edition, slug)\n"
+	");\n"
+	"CREATE TABLE article_tags (\n"
+	"  article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,\n"
+	"  tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,\n"
+	"  position INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (article_id, tag_id)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX article_tags_tag ON article_tags(tag_id, article_id);\n"
+	"CREATE TABLE revisions (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,\n"
+	"  number INTEGER NOT NULL,\n"
+	"  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  autosave INTEGER NOT NULL DEFAULT 0,\n"
+	"  title TEXT NOT NULL,\n"
+	"  lead TEXT NOT NULL DEFAULT '',\n"
+	"  body_md TEXT NOT NULL DEFAULT '',\n"
+	"  UNIQUE (article_id, number)\n"
+	");\n"
+	"CREATE TABLE live_events (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  key TEXT NOT NULL UNIQUE,\n"
+	"  state INTEGER NOT NULL DEFAULT 0,\n"
+	"  starts_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  ends_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE TABLE live_event_texts (\n"
+	"  event_id INTEGER NOT NULL REFERENCES live_events(id) ON DELETE CASCADE,\n"
+	"  edition TEXT NOT NULL REFERENCES editions(code) ON UPDATE CASCADE,\n"
+	"  slug TEXT NOT NULL,\n"
+	"  title TEXT NOT NULL,\n"
+	"  summary TEXT NOT NULL DEFAULT '',\n"
+	"  PRIMARY KEY (event_id, edition),\n"
+	"  UNIQUE (edition, slug)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE live_entries (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  event_id INTEGER NOT NULL REFERENCES live_events(id) ON DELETE CASCADE,\n"
+	"  edition TEXT NOT NULL REFERENCES editions(code) ON UPDATE CASCADE,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  updated_at INTEGER NOT NULL,\n"
+	"  author_id INTEGER REFERENCES authors(id) ON DELETE SET NULL,\n"
+	"  body_md TEXT NOT NULL DEFAULT '',\n"
+	"  body_html TEXT NOT NULL DEFAULT '',\n"
+	"  media_id INTEGER REFERENCES media(id) ON DELETE SET NULL,\n"
+	"  pinned INTEGER NOT NULL DEFAULT 0,\n"
+	"  edited INTEGER NOT NULL DEFAULT 0,\n"
+	"  deleted INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX live_entries_event ON live_entries"
+	"(event_id, edition, created_at DESC, id DESC);\n"
+	"CREATE TABLE redirects (\n"
+	"  from_path TEXT PRIMARY KEY,\n"
+	"  to_path TEXT NOT NULL,\n"
+	"  code INTEGER NOT NULL DEFAULT 301,\n"
+	"  created_at INTEGER NOT NULL\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE view_counts (\n"
+	"  article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,\n"
+	"  views INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX view_counts_views ON view_counts(views DESC);\n"
+	"CREATE TABLE audit_log (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  at INTEGER NOT NULL,\n"
+	"  user_id INTEGER,\n" /* no FK: the log outlives deleted users */
+	"  action TEXT NOT NULL,\n"
+	"  object_type TEXT NOT NULL DEFAULT '',\n"
+	"  object_id INTEGER NOT NULL DEFAULT 0,\n"
+	"  detail TEXT NOT NULL DEFAULT ''\n"
+	");\n"
+	"CREATE INDEX audit_log_at ON audit_log(at DESC);\n"
+	"CREATE INDEX audit_log_object ON audit_log(object_type, object_id);\n",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
+
+int store_migrations_latest(void)
+{
+	return N_MIGRATIONS;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int migrate_fail(sqlite3 *db, int rc, const char *path, int n,
+			struct err *e)
+{
+	int code = store_err_code(rc) == ERR_IO ? ERR_IO : ERR_DB;
+	err_set(e, code, "store %s: migration %d: %s", path, n,
+		sqlite3_errmsg(db));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return code;
+}
+
+int store_migrate(sqlite3 *db, const char *path, int *version, struct err *e)
+{
+	int v = 0, app = 0;
+	int rc = pragma_int(db, "PRAGMA user_version", &v);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(db, "PRAGMA application_id", &app);
+	if (rc != SQLITE_OK)
+		return err_set(e, store_err_code(rc) == ERR_IO ? ERR_IO : ERR_DB,
+			       "store %s: read schema version: %s", path,
+			       sqlite3_errmsg(db));
+	if (app != 0 && app != STORE_APPLICATION_ID)
+		return err_set(e, ERR_DB,
+			       "store %s: not a gazette database "
+			       "(application id %d)",
+			       path, app);
+	if (v > N_MIGRATIONS)
+		return err_set(e, ERR_DB,
+			       "store %s: schema version %d is newer than "
+			       "this gazette knows (%d); upgrade gazette",
+			       path, v, N_MIGRATIONS);
+	for (int n = v + 1; n <= N_MIGRATIONS; n++) {
+		char bump[64];
+		snprintf(bump, sizeof bump, "PRAGMA user_version = %d", n);
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, migrations[n - 1], NULL, NULL,
+					  NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, bump, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return migrate_fail(db, rc, path, n, e);
+	}
+	*version = N_MIGRATIONS;
+	return 0;
+}

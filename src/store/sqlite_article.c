@@ -1,0 +1,949 @@
+/*
+ * sqlite_article.c - SQLite backend of articles: save (with authors,
+ * tags and a revision), reads, the scheduler, view counts, revisions and
+ * tags.
+ *
+ * For: every store_article_*, store_revision_*, store_tag_* and
+ * store_views_add. The list query with its filters is in
+ * sqlite_article_list.c; both share article_row and the relation loader
+ * declared in internal.h.
+ * Not for: Markdown rendering (the caller passes body_html), slugs of new
+ * articles (the newsroom calls store_slugify), redirects on slug changes
+ * (the HTTP layer knows the URL scheme and calls store_redirect_add).
+ *
+ * Speed: store_article_save is the bulk-load path (100,000 articles per
+ * edition from the demo generator), so it uses cached statements only,
+ * no SELECT before an INSERT except the edition check and the tag lookup,
+ * and an UPDATE ... WHERE version = ? instead of read-then-write.
+ */
+#include "store/internal.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- validation ----------------------------------------------------- */
+
+static const char *const kinds[] = {
+	"news", "analysis", "interview", "opinion", "report", "column",
+};
+
+static int kind_valid(const char *k)
+{
+	for (size_t i = 0; k && i < sizeof kinds / sizeof *kinds; i++)
+		if (strcmp(k, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* "article 12" or "article (new)" for messages. */
+static const char *art_name(char *buf, size_t n, int64_t id)
+{
+	if (id)
+		snprintf(buf, n, "article %" PRId64, id);
+	else
+		snprintf(buf, n, "new article");
+	return buf;
+}
+
+static int article_validate(const struct store_article *art, struct err *e)
+{
+	char nm[48];
+	art_name(nm, sizeof nm, art->id);
+	if (!art->edition || !*art->edition)
+		return err_set(e, ERR_INVALID, "%s: edition: empty", nm);
+	if (!art->slug || !*art->slug)
+		return err_set(e, ERR_INVALID, "%s: slug: empty", nm);
+	if (strlen(art->slug) > 200)
+		return err_set(e, ERR_INVALID, "%s: slug: longer than 200 bytes",
+			       nm);
+	if (!art->title || !*art->title)
+		return err_set(e, ERR_INVALID, "%s: title: empty", nm);
+	if (!kind_valid(art->kind))
+		return err_set(e, ERR_INVALID,
+			       "%s: kind: \"%s\" is not one of news, analysis, "
+			       "interview, opinion, report, column",
+			       nm, art->kind ? art->kind : "");
+	if ((int)art->status < STORE_STATUS_DRAFT ||
+	    art->status > STORE_STATUS_UNPUBLISHED)
+		return err_set(e, ERR_INVALID, "%s: status: %d is not valid", nm,
+			       (int)art->status);
+	if (art->status == STORE_STATUS_SCHEDULED && art->publish_at <= 0)
+		return err_set(e, ERR_INVALID,
+			       "%s: publish_at: a scheduled article needs a "
+			       "time",
+			       nm);
+	if (art->n_authors && !art->author_ids)
+		return err_set(e, ERR_INVALID, "%s: author_ids: missing", nm);
+	if (art->n_tags && !art->tags)
+		return err_set(e, ERR_INVALID, "%s: tags: missing", nm);
+	return 0;
+}
+
+/* After a foreign key failure: which reference was bad. */
+static int fk_explain(struct store_conn *c, const struct store_article *art,
+		      int64_t user_id, struct err *e)
+{
+	char nm[48];
+	art_name(nm, sizeof nm, art->id);
+	static const struct {
+		const char *sql, *field;
+	} refs[] = {
+		{"SELECT 1 FROM rubrics WHERE id = ?1", "rubric_id"},
+		{"SELECT 1 FROM media WHERE id = ?1", "lead_media_id"},
+		{"SELECT 1 FROM users WHERE id = ?1", "user_id"},
+	};
+	int64_t ids[] = {art->rubric_id, art->lead_media_id, user_id};
+	for (size_t i = 0; i < sizeof refs / sizeof *refs; i++) {
+		if (!ids[i])
+			continue;
+		sqlite3_stmt *st;
+		if (store_stmt(c, refs[i].sql, &st, NULL))
+			break;
+		store_bind_int(st, 1, ids[i]);
+		int found = sqlite3_step(st) == SQLITE_ROW;
+		store_stmt_done(c, st);
+		if (!found)
+			return err_set(e, ERR_INVALID,
+				       "%s: %s: %" PRId64 " does not exist", nm,
+				       refs[i].field, ids[i]);
+	}
+	for (size_t i = 0; i < art->n_authors; i++) {
+		sqlite3_stmt *st;
+		if (!art->author_ids[i] ||
+		    store_stmt(c, "SELECT 1 FROM authors WHERE id = ?1", &st,
+			       NULL))
+			continue;
+		store_bind_int(st, 1, art->author_ids[i]);
+		int found = sqlite3_step(st) == SQLITE_ROW;
+		store_stmt_done(c, st);
+		if (!found)
+			return err_set(e, ERR_INVALID,
+				       "%s: author_ids: author %" PRId64
+				       " does not exist",
+				       nm, art->author_ids[i]);
+	}
+	return err_set(e, ERR_INVALID, "%s: a reference does not exist", nm);
+}
+
+/* Map a failed step of an article write to an ERR_* with context. */
+static int save_err(struct store_conn *c, int src,
+		    const struct store_article *art, int64_t user_id,
+		    struct err *e)
+{
+	if (src == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return fk_explain(c, art, user_id, e);
+	if (store_err_code(src) == ERR_CONFLICT)
+		return err_set(e, ERR_CONFLICT,
+			       "slug \"%s\" is already taken in edition %s",
+			       art->slug, art->edition);
+	char nm[48];
+	return store_db_err(c, src, e, "%s",
+			    art_name(nm, sizeof nm, art->id));
+}
+
+/* ---- save ----------------------------------------------------------- */
+
+/* Bind the content columns shared by INSERT and UPDATE (?2..?19). */
+static void bind_content(sqlite3_stmt *st, const struct store_article *art,
+			 int64_t publish_at)
+{
+	store_bind_text(st, 2, art->edition);
+	store_bind_text(st, 3, art->slug);
+	store_bind_text(st, 4, art->kind);
+	store_bind_text(st, 5, art->title);
+	store_bind_text(st, 6, art->lead);
+	store_bind_text(st, 7, art->body_md);
+	store_bind_text(st, 8, art->body_html);
+	store_bind_id(st, 9, art->rubric_id);
+	store_bind_int(st, 10, art->status);
+	store_bind_int(st, 11, publish_at);
+	store_bind_int(st, 12, art->featured ? 1 : 0);
+	store_bind_int(st, 13, art->breaking ? 1 : 0);
+	store_bind_int(st, 14, art->pinned ? 1 : 0);
+	store_bind_text(st, 15, art->seo_title);
+	store_bind_text(st, 16, art->seo_description);
+	store_bind_id(st, 17, art->lead_media_id);
+	store_bind_text(st, 18, art->correction);
+	store_bind_int(st, 19, art->correction_at);
+}
+
+struct saved {
+	int64_t id, group, version, created_at, updated_at, publish_at;
+};
+
+static int save_insert(struct store_conn *c, const struct store_article *art,
+		       int64_t user_id, struct saved *sv, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(
+		c,
+		"INSERT INTO articles (translation_group, edition, slug, kind, "
+		"title, lead, body_md, body_html, rubric_id, status, "
+		"publish_at, featured, breaking, pinned, seo_title, "
+		"seo_description, lead_media_id, correction, correction_at, "
+		"created_at, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, "
+		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+		"?19, ?20, ?21, 1)",
+		&st, e);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, art->translation_group);
+	bind_content(st, art, sv->publish_at);
+	store_bind_int(st, 20, sv->created_at);
+	store_bind_int(st, 21, sv->updated_at);
+	int src = sqlite3_step(st);
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return save_err(c, src, art, user_id, e);
+	sv->id = sqlite3_last_insert_rowid(c->db);
+	sv->version = 1;
+	sv->group = art->translation_group;
+	if (sv->group)
+		return 0;
+	sv->group = sv->id;
+	rc = store_stmt(c,
+			"UPDATE articles SET translation_group = id WHERE id = "
+			"?1",
+			&st, e);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, sv->id);
+	src = sqlite3_step(st);
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return save_err(c, src, art, user_id, e);
+	return 0;
+}
+
+static int save_update(struct store_conn *c, const struct store_article *art,
+		       int64_t user_id, struct saved *sv, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(
+		c,
+		"UPDATE articles SET translation_group = CASE WHEN ?1 = 0 THEN "
+		"translation_group ELSE ?1 END, edition = ?2, slug = ?3, kind "
+		"= ?4, title = ?5, lead = ?6, body_md = ?7, body_html = ?8, "
+		"rubric_id = ?9, status = ?10, publish_at = ?11, featured = "
+		"?12, breaking = ?13, pinned = ?14, seo_title = ?15, "
+		"seo_description = ?16, lead_media_id = ?17, correction = ?18, "
+		"correction_at = ?19, updated_at = ?21, version = version + 1 "
+		"WHERE id = ?22 AND version = ?23 RETURNING version, "
+		"translation_group, created_at",
+		&st, e);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, art->translation_group);
+	bind_content(st, art, sv->publish_at);
+	store_bind_int(st, 21, sv->updated_at);
+	store_bind_int(st, 22, art->id);
+	store_bind_int(st, 23, art->version);
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		sv->id = art->id;
+		sv->version = sqlite3_column_int64(st, 0);
+		sv->group = sqlite3_column_int64(st, 1);
+		sv->created_at = sqlite3_column_int64(st, 2);
+	}
+	store_stmt_done(c, st);
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		return save_err(c, src, art, user_id, e);
+	if (src == SQLITE_ROW)
+		return 0;
+
+	/* No row: either gone or changed since the caller read it. */
+	rc = store_stmt(c, "SELECT version FROM articles WHERE id = ?1", &st,
+			e);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, art->id);
+	src = sqlite3_step(st);
+	int64_t now_version = src == SQLITE_ROW ? sqlite3_column_int64(st, 0)
+						: 0;
+	store_stmt_done(c, st);
+	if (src == SQLITE_ROW)
+		return err_set(e, ERR_CONFLICT,
+			       "article %" PRId64
+			       " was changed by someone else (version %" PRId64
+			       ", you had %" PRId64 ")",
+			       art->id, now_version, art->version);
+	if (src == SQLITE_DONE)
+		return err_set(e, ERR_NOTFOUND, "article %" PRId64 ": no such row",
+			       art->id);
+	return store_db_err(c, src, e, "article %" PRId64, art->id);
+}
+
+/* Run `sql` with ?1 = id (DELETE of the old authors/tags). */
+static int exec_id(struct store_conn *c, const char *sql, int64_t id,
+		   struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(c, sql, &st, e);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, id);
+	int src = sqlite3_step(st);
+	if (src != SQLITE_DONE)
+		rc = store_db_err(c, src, e, "article %" PRId64, id);
+	store_stmt_done(c, st);
+	return rc;
+}
+
+static int save_authors(struct store_conn *c, const struct store_article *art,
+			int64_t id, int64_t user_id, struct err *e)
+{
+	if (!art->n_authors)
+		return 0;
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "INSERT OR IGNORE INTO article_authors (article_id, "
+			    "author_id, position) VALUES (?1, ?2, ?3)",
+			    &st, e);
+	for (size_t i = 0; rc == 0 && i < art->n_authors; i++) {
+		if (!art->author_ids[i])
+			continue;
+		store_bind_int(st, 1, id);
+		store_bind_int(st, 2, art->author_ids[i]);
+		store_bind_int(st, 3, (int64_t)i);
+		int src = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (src != SQLITE_DONE) {
+			store_stmt_done(c, st);
+			return save_err(c, src, art, user_id, e);
+		}
+	}
+	store_stmt_done(c, st);
+	return rc;
+}
+
+/* Slug of a tag: its own, else from its name, else a hash of the name
+ * (names in scripts the slugifier does not know). Scratch memory. */
+static const char *tag_slug(struct store_conn *c, const struct store_tag *t)
+{
+	if (t->slug && *t->slug)
+		return t->slug;
+	const char *slug = store_slugify(c->scratch, t->name);
+	if (*slug)
+		return slug;
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)t->name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return arena_printf(c->scratch, "t%08x", h);
+}
+
+/* Id of tag (edition, slug), created with `name` when missing. */
+static int tag_id(struct store_conn *c, const char *edition, const char *name,
+		  const char *slug, int64_t *id, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "SELECT id FROM tags WHERE edition = ?1 AND slug = "
+			    "?2",
+			    &st, e);
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, edition);
+	store_bind_text(st, 2, slug);
+	int src = sqlite3_step(st);
+	*id = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	store_stmt_done(c, st);
+	if (src == SQLITE_ROW)
+		return 0;
+	if (src != SQLITE_DONE)
+		return store_db_err(c, src, e, "tag %s", slug);
+	rc = store_stmt(c,
+			"INSERT INTO tags (edition, name, slug) VALUES (?1, ?2, "
+			"?3)",
+			&st, e);
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, edition);
+	store_bind_text(st, 2, name);
+	store_bind_text(st, 3, slug);
+	src = sqlite3_step(st);
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return store_db_err(c, src, e, "tag %s", slug);
+	*id = sqlite3_last_insert_rowid(c->db);
+	return 0;
+}
+
+static int save_tags(struct store_conn *c, const struct store_article *art,
+		     int64_t id, struct err *e)
+{
+	for (size_t i = 0; i < art->n_tags; i++) {
+		const struct store_tag *t = &art->tags[i];
+		if (!t->name || !*t->name)
+			continue;
+		int64_t tid;
+		int rc = tag_id(c, art->edition, t->name, tag_slug(c, t), &tid,
+				e);
+		if (rc)
+			return rc;
+		sqlite3_stmt *st;
+		rc = store_stmt(c,
+				"INSERT OR IGNORE INTO article_tags (article_id, "
+				"tag_id, position) VALUES (?1, ?2, ?3)",
+				&st, e);
+		if (rc)
+			return rc;
+		store_bind_int(st, 1, id);
+		store_bind_int(st, 2, tid);
+		store_bind_int(st, 3, (int64_t)i);
+		int src = sqlite3_step(st);
+		store_stmt_done(c, st);
+		if (src != SQLITE_DONE)
+			return store_db_err(c, src, e, "article %" PRId64 " tags",
+					    id);
+	}
+	return 0;
+}
+
+static int save_revision(struct store_conn *c,
+			 const struct store_article *art, int64_t user_id,
+			 const struct saved *sv, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "INSERT INTO revisions (article_id, number, "
+			    "user_id, created_at, autosave, title, lead, "
+			    "body_md) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7)",
+			    &st, e);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, sv->id);
+	store_bind_int(st, 2, sv->version);
+	store_bind_id(st, 3, user_id);
+	store_bind_int(st, 4, sv->updated_at);
+	store_bind_text(st, 5, art->title);
+	store_bind_text(st, 6, art->lead);
+	store_bind_text(st, 7, art->body_md);
+	int src = sqlite3_step(st);
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return save_err(c, src, art, user_id, e);
+	return 0;
+}
+
+int store_article_save(store *s, struct store_article *art, int64_t user_id,
+		       struct err *e)
+{
+	int rc = article_validate(art, e);
+	if (rc)
+		return rc;
+	int64_t now = (int64_t)time(NULL);
+	struct saved sv = {
+		.created_at = art->created_at ? art->created_at : now,
+		.updated_at = now,
+		.publish_at = art->publish_at,
+	};
+	/* Published without a time means "now", so that it sorts first. */
+	if (art->status == STORE_STATUS_PUBLISHED && sv.publish_at <= 0)
+		sv.publish_at = now;
+
+	struct store_conn *c;
+	rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	int yes = 0;
+	rc = store_edition_exists(c, art->edition, &yes, e);
+	if (rc == 0 && !yes) {
+		char nm[48];
+		rc = err_set(e, ERR_INVALID, "%s: edition: no edition %s",
+			     art_name(nm, sizeof nm, art->id), art->edition);
+	}
+	if (rc == 0 && art->id) {
+		rc = save_update(c, art, user_id, &sv, e);
+		if (rc == 0)
+			rc = exec_id(c,
+				     "DELETE FROM article_authors WHERE "
+				     "article_id = ?1",
+				     sv.id, e);
+		if (rc == 0)
+			rc = exec_id(c,
+				     "DELETE FROM article_tags WHERE article_id "
+				     "= ?1",
+				     sv.id, e);
+	} else if (rc == 0) {
+		rc = save_insert(c, art, user_id, &sv, e);
+	}
+	if (rc == 0)
+		rc = save_authors(c, art, sv.id, user_id, e);
+	if (rc == 0)
+		rc = save_tags(c, art, sv.id, e);
+	if (rc == 0)
+		rc = save_revision(c, art, user_id, &sv, e);
+	rc = store_write_end(s, c, rc, e);
+	if (rc == 0) {
+		art->id = sv.id;
+		art->version = sv.version;
+		art->translation_group = sv.group;
+		art->created_at = sv.created_at;
+		art->updated_at = sv.updated_at;
+		art->publish_at = sv.publish_at;
+	}
+	return rc;
+}
+
+/* ---- reads ---------------------------------------------------------- */
+
+void store_article_row(struct arena *a, sqlite3_stmt *st,
+		       struct store_article *art)
+{
+	memset(art, 0, sizeof *art);
+	art->id = sqlite3_column_int64(st, 0);
+	art->translation_group = sqlite3_column_int64(st, 1);
+	art->edition = store_col_text(a, st, 2);
+	art->slug = store_col_text(a, st, 3);
+	art->kind = store_col_text(a, st, 4);
+	art->title = store_col_text(a, st, 5);
+	art->lead = store_col_text(a, st, 6);
+	art->body_md = store_col_text(a, st, 7);
+	art->body_html = store_col_text(a, st, 8);
+	art->rubric_id = sqlite3_column_int64(st, 9);
+	art->status = (enum store_status)sqlite3_column_int(st, 10);
+	art->publish_at = sqlite3_column_int64(st, 11);
+	art->created_at = sqlite3_column_int64(st, 12);
+	art->updated_at = sqlite3_column_int64(st, 13);
+	art->version = sqlite3_column_int64(st, 14);
+	art->featured = sqlite3_column_int(st, 15);
+	art->breaking = sqlite3_column_int(st, 16);
+	art->pinned = sqlite3_column_int(st, 17);
+	art->seo_title = store_col_text(a, st, 18);
+	art->seo_description = store_col_text(a, st, 19);
+	art->lead_media_id = sqlite3_column_int64(st, 20);
+	art->correction = store_col_text(a, st, 21);
+	art->correction_at = sqlite3_column_int64(st, 22);
+	art->views = sqlite3_column_int64(st, 23);
+}
+
+int store_article_relations(struct store_conn *c, struct arena *a,
+			    struct store_article *arts, size_t n,
+			    struct err *e)
+{
+	if (n == 0)
+		return 0;
+	struct buf ids;
+	buf_init(&ids, a);
+	buf_putc(&ids, '[');
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&ids, "%s%" PRId64, i ? "," : "", arts[i].id);
+	buf_putc(&ids, ']');
+
+	/* Rows come ordered by page position (j.key), so each article's
+	 * authors and tags are one contiguous run of one array. */
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "SELECT j.key, aa.author_id FROM json_each(?1) j "
+			    "JOIN article_authors aa ON aa.article_id = j.value "
+			    "ORDER BY j.key, aa.position",
+			    &st, e);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
+	int64_t *au = NULL;
+	size_t n_au = 0, cap = 0;
+	size_t *key = NULL;
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n_au == cap) {
+			cap = cap ? cap * 2 : 64;
+			au = xrealloc(au, cap * sizeof *au);
+			key = xrealloc(key, cap * sizeof *key);
+		}
+		key[n_au] = (size_t)sqlite3_column_int64(st, 0);
+		au[n_au++] = sqlite3_column_int64(st, 1);
+	}
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE) {
+		free(au);
+		free(key);
+		return store_db_err(c, src, e, "article authors");
+	}
+	int64_t *all = n_au ? arena_alloc(a, n_au * sizeof *all) : NULL;
+	if (n_au)
+		memcpy(all, au, n_au * sizeof *all);
+	for (size_t i = 0; i < n_au; i++) {
+		struct store_article *art = &arts[key[i]];
+		if (!art->n_authors)
+			art->author_ids = &all[i];
+		art->n_authors++;
+	}
+	free(au);
+	free(key);
+
+	rc = store_stmt(c,
+			"SELECT j.key, t.id, t.edition, t.name, t.slug FROM "
+			"json_each(?1) j JOIN article_tags at ON at.article_id "
+			"= j.value JOIN tags t ON t.id = at.tag_id ORDER BY "
+			"j.key, at.position",
+			&st, e);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
+	struct store_tag *tags = NULL;
+	size_t n_tags = 0;
+	cap = 0;
+	key = NULL;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n_tags == cap) {
+			cap = cap ? cap * 2 : 64;
+			tags = xrealloc(tags, cap * sizeof *tags);
+			key = xrealloc(key, cap * sizeof *key);
+		}
+		key[n_tags] = (size_t)sqlite3_column_int64(st, 0);
+		struct store_tag *t = &tags[n_tags++];
+		t->id = sqlite3_column_int64(st, 1);
+		t->edition = store_col_text(a, st, 2);
+		t->name = store_col_text(a, st, 3);
+		t->slug = store_col_text(a, st, 4);
+	}
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE) {
+		free(tags);
+		free(key);
+		return store_db_err(c, src, e, "article tags");
+	}
+	struct store_tag *tall =
+		n_tags ? arena_alloc(a, n_tags * sizeof *tall) : NULL;
+	if (n_tags)
+		memcpy(tall, tags, n_tags * sizeof *tall);
+	for (size_t i = 0; i < n_tags; i++) {
+		struct store_article *art = &arts[key[i]];
+		if (!art->n_tags)
+			art->tags = &tall[i];
+		art->n_tags++;
+	}
+	free(tags);
+	free(key);
+	return 0;
+}
+
+/* One full article by `sql` (?1 = text or id, ?2 = text2 when not NULL),
+ * with authors and tags. `what` names it in errors. */
+static int article_one(store *s, struct arena *a, const char *sql,
+		       const char *text, int64_t id, const char *text2,
+		       struct store_article *out, const char *what,
+		       struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c, sql, &st, e);
+	if (rc == 0) {
+		if (text)
+			store_bind_text(st, 1, text);
+		else
+			store_bind_int(st, 1, id);
+		if (text2)
+			store_bind_text(st, 2, text2);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_ROW)
+			store_article_row(a, st, out);
+		else if (src == SQLITE_DONE)
+			rc = err_set(e, ERR_NOTFOUND, "%s: no such article",
+				     what);
+		else
+			rc = store_db_err(c, src, e, "%s", what);
+		store_stmt_done(c, st);
+	}
+	if (rc == 0)
+		rc = store_article_relations(c, a, out, 1, e);
+	store_read_end(s, c);
+	return rc;
+}
+
+int store_article_get(store *s, struct arena *a, int64_t id,
+		      struct store_article *out, struct err *e)
+{
+	char what[48];
+	art_name(what, sizeof what, id);
+	return article_one(s, a,
+			   "SELECT " STORE_ARTICLE_COLUMNS
+			   " FROM articles a LEFT JOIN view_counts v ON "
+			   "v.article_id = a.id WHERE a.id = ?1",
+			   NULL, id, NULL, out, what, e);
+}
+
+int store_article_by_slug(store *s, struct arena *a, const char *edition,
+			  const char *slug, struct store_article *out,
+			  struct err *e)
+{
+	char what[300];
+	snprintf(what, sizeof what, "article %s in edition %s",
+		 slug ? slug : "", edition ? edition : "");
+	return article_one(s, a,
+			   "SELECT " STORE_ARTICLE_COLUMNS
+			   " FROM articles a LEFT JOIN view_counts v ON "
+			   "v.article_id = a.id WHERE a.edition = ?1 AND "
+			   "a.slug = ?2",
+			   edition ? edition : "", 0, slug ? slug : "", out,
+			   what, e);
+}
+
+int store_article_translation(store *s, struct arena *a, int64_t id,
+			      const char *edition, struct store_article *out,
+			      struct err *e)
+{
+	char what[80];
+	snprintf(what, sizeof what, "article %" PRId64 " in edition %s", id,
+		 edition ? edition : "");
+	/* ?1 is the id; article_one binds text ?2 = edition. */
+	return article_one(s, a,
+			   "SELECT " STORE_ARTICLE_COLUMNS
+			   " FROM articles a LEFT JOIN view_counts v ON "
+			   "v.article_id = a.id WHERE a.translation_group = "
+			   "(SELECT translation_group FROM articles WHERE id = "
+			   "?1) AND a.edition = ?2 ORDER BY a.id LIMIT 1",
+			   NULL, id, edition ? edition : "", out, what, e);
+}
+
+/* ---- scheduler and views -------------------------------------------- */
+
+int store_article_publish_due(store *s, struct arena *a, int64_t now,
+			      int64_t **ids, size_t *n, struct err *e)
+{
+	*ids = NULL;
+	*n = 0;
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	int64_t *got = NULL;
+	size_t n_got = 0, cap = 0;
+	/* The version is not bumped: the scheduler changes no text, and an
+	 * editor's open form must still save (with its own status). */
+	rc = store_stmt(c,
+			"UPDATE articles SET status = 3, updated_at = ?1 WHERE "
+			"status = 2 AND publish_at <= ?1 RETURNING id",
+			&st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, now);
+		int src;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			if (n_got == cap) {
+				cap = cap ? cap * 2 : 16;
+				got = xrealloc(got, cap * sizeof *got);
+			}
+			got[n_got++] = sqlite3_column_int64(st, 0);
+		}
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "publish due articles");
+		store_stmt_done(c, st);
+	}
+	rc = store_write_end(s, c, rc, e);
+	if (rc == 0 && n_got) {
+		*ids = arena_alloc(a, n_got * sizeof **ids);
+		memcpy(*ids, got, n_got * sizeof **ids);
+		*n = n_got;
+	}
+	free(got);
+	return rc;
+}
+
+int store_views_add(store *s, const int64_t *ids, const int64_t *deltas,
+		    size_t n, struct err *e)
+{
+	if (n == 0)
+		return 0;
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	/* Unknown ids are skipped (the SELECT finds nothing) rather than
+	 * failing the whole batch on a foreign key. */
+	rc = store_stmt(c,
+			"INSERT INTO view_counts (article_id, views) SELECT id, "
+			"?2 FROM articles WHERE id = ?1 ON CONFLICT "
+			"(article_id) DO UPDATE SET views = views + "
+			"excluded.views",
+			&st, e);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (deltas[i] <= 0)
+			continue;
+		store_bind_int(st, 1, ids[i]);
+		store_bind_int(st, 2, deltas[i]);
+		int src = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "views of article %" PRId64,
+					  ids[i]);
+	}
+	store_stmt_done(c, st);
+	return store_write_end(s, c, rc, e);
+}
+
+/* ---- revisions ------------------------------------------------------ */
+
+#define REVISION_COLUMNS                                                 \
+	"id, article_id, number, user_id, created_at, autosave, title, " \
+	"lead, body_md"
+
+static void revision_row(struct arena *a, sqlite3_stmt *st,
+			 struct store_revision *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->article_id = sqlite3_column_int64(st, 1);
+	r->number = sqlite3_column_int64(st, 2);
+	r->user_id = sqlite3_column_int64(st, 3);
+	r->created_at = sqlite3_column_int64(st, 4);
+	r->autosave = sqlite3_column_int(st, 5);
+	r->title = store_col_text(a, st, 6);
+	r->lead = store_col_text(a, st, 7);
+	r->body_md = store_col_text(a, st, 8);
+}
+
+int store_revision_list(store *s, struct arena *a, int64_t article_id,
+			struct store_revision **out, size_t *n,
+			struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT " REVISION_COLUMNS " FROM revisions WHERE "
+			"article_id = ?1 ORDER BY number DESC",
+			&st, e);
+	if (rc == 0)
+		store_bind_int(st, 1, article_id);
+	size_t cap = 0;
+	int src = SQLITE_DONE;
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct store_revision *p =
+				arena_alloc(a, cap * sizeof *p);
+			if (*n)
+				memcpy(p, *out, *n * sizeof *p);
+			*out = p;
+		}
+		revision_row(a, st, &(*out)[(*n)++]);
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = store_db_err(c, src, e, "article %" PRId64 " revisions",
+				  article_id);
+	store_stmt_done(c, st);
+	store_read_end(s, c);
+	return rc;
+}
+
+int store_revision_get(store *s, struct arena *a, int64_t id,
+		       struct store_revision *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT " REVISION_COLUMNS " FROM revisions WHERE id = "
+			"?1",
+			&st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, id);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_ROW)
+			revision_row(a, st, out);
+		else if (src == SQLITE_DONE)
+			rc = err_set(e, ERR_NOTFOUND,
+				     "revision %" PRId64 ": no such row", id);
+		else
+			rc = store_db_err(c, src, e, "revision %" PRId64, id);
+		store_stmt_done(c, st);
+	}
+	store_read_end(s, c);
+	return rc;
+}
+
+/* ---- tags ----------------------------------------------------------- */
+
+int store_tag_by_slug(store *s, struct arena *a, const char *edition,
+		      const char *slug, struct store_tag *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT id, edition, name, slug FROM tags WHERE "
+			"edition = ?1 AND slug = ?2",
+			&st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, edition);
+		store_bind_text(st, 2, slug);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_ROW) {
+			out->id = sqlite3_column_int64(st, 0);
+			out->edition = store_col_text(a, st, 1);
+			out->name = store_col_text(a, st, 2);
+			out->slug = store_col_text(a, st, 3);
+		} else if (src == SQLITE_DONE) {
+			rc = err_set(e, ERR_NOTFOUND,
+				     "tag %s in edition %s: no such tag",
+				     slug ? slug : "", edition ? edition : "");
+		} else {
+			rc = store_db_err(c, src, e, "tag %s", slug ? slug : "");
+		}
+		store_stmt_done(c, st);
+	}
+	store_read_end(s, c);
+	return rc;
+}
+
+int store_tag_list(store *s, struct arena *a, const char *edition,
+		   size_t limit, struct store_tag **out, size_t *n,
+		   struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (limit == 0 || limit > 1000)
+		limit = limit ? 1000 : 50;
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT t.id, t.edition, t.name, t.slug FROM tags t "
+			"JOIN article_tags at ON at.tag_id = t.id WHERE "
+			"t.edition = ?1 GROUP BY t.id ORDER BY COUNT(*) DESC, "
+			"t.name LIMIT ?2",
+			&st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, edition);
+		store_bind_int(st, 2, (int64_t)limit);
+		*out = arena_alloc(a, limit * sizeof **out);
+	}
+	int src = SQLITE_DONE;
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_tag *t = &(*out)[(*n)++];
+		t->id = sqlite3_column_int64(st, 0);
+		t->edition = store_col_text(a, st, 1);
+		t->name = store_col_text(a, st, 2);
+		t->slug = store_col_text(a, st, 3);
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = store_db_err(c, src, e, "tags of %s",
+				  edition ? edition : "");
+	store_stmt_done(c, st);
+	store_read_end(s, c);
+	return rc;
+}

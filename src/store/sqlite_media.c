@@ -1,0 +1,164 @@
+/*
+ * sqlite_media.c - SQLite backend of the media library: originals and
+ * their resized variants.
+ *
+ * For: store_media_add and store_media_get. Not for: files, MIME sniffing
+ * or resizing (media/ does those and hands the store the results).
+ */
+#include "store/internal.h"
+#include "util/arena.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+int store_media_add(store *s, struct store_media *m, struct err *e)
+{
+	if (!m->sha256 || !*m->sha256)
+		return err_set(e, ERR_INVALID, "media: sha256: empty");
+	if (!m->mime || !*m->mime)
+		return err_set(e, ERR_INVALID, "media: mime: empty");
+	if (!m->path || !*m->path)
+		return err_set(e, ERR_INVALID, "media: path: empty");
+	if (m->n_variants && !m->variants)
+		return err_set(e, ERR_INVALID, "media: variants: missing");
+	int64_t created = m->created_at ? m->created_at : (int64_t)time(NULL);
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	rc = store_stmt(c,
+			"INSERT INTO media (sha256, mime, width, height, bytes, "
+			"path, alt, caption, credit, uploaded_by, created_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			&st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, m->sha256);
+		store_bind_text(st, 2, m->mime);
+		store_bind_int(st, 3, m->width);
+		store_bind_int(st, 4, m->height);
+		store_bind_int(st, 5, m->bytes);
+		store_bind_text(st, 6, m->path);
+		store_bind_text(st, 7, m->alt);
+		store_bind_text(st, 8, m->caption);
+		store_bind_text(st, 9, m->credit);
+		store_bind_id(st, 10, m->uploaded_by);
+		store_bind_int(st, 11, created);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_CONSTRAINT_FOREIGNKEY)
+			rc = err_set(e, ERR_INVALID,
+				     "media %s: uploaded_by: user %" PRId64
+				     " does not exist",
+				     m->path, m->uploaded_by);
+		else if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "media %s", m->path);
+		else
+			id = sqlite3_last_insert_rowid(c->db);
+		store_stmt_done(c, st);
+	}
+	sqlite3_stmt *vst = NULL;
+	if (rc == 0 && m->n_variants)
+		rc = store_stmt(c,
+				"INSERT INTO media_variants (media_id, width, "
+				"height, format, path, bytes) VALUES (?1, ?2, "
+				"?3, ?4, ?5, ?6)",
+				&vst, e);
+	for (size_t i = 0; rc == 0 && i < m->n_variants; i++) {
+		const struct store_media_variant *v = &m->variants[i];
+		store_bind_int(vst, 1, id);
+		store_bind_int(vst, 2, v->width);
+		store_bind_int(vst, 3, v->height);
+		store_bind_text(vst, 4, v->format);
+		store_bind_text(vst, 5, v->path);
+		store_bind_int(vst, 6, v->bytes);
+		int src = sqlite3_step(vst);
+		sqlite3_reset(vst);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "media %s variant %s",
+					  m->path, v->path ? v->path : "");
+	}
+	store_stmt_done(c, vst);
+	rc = store_write_end(s, c, rc, e);
+	if (rc == 0) {
+		m->id = id;
+		m->created_at = created;
+	}
+	return rc;
+}
+
+int store_media_get(store *s, struct arena *a, int64_t id,
+		    struct store_media *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT id, sha256, mime, width, height, bytes, path, "
+			"alt, caption, credit, uploaded_by, created_at FROM "
+			"media WHERE id = ?1",
+			&st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, id);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_ROW) {
+			out->id = sqlite3_column_int64(st, 0);
+			out->sha256 = store_col_text(a, st, 1);
+			out->mime = store_col_text(a, st, 2);
+			out->width = sqlite3_column_int(st, 3);
+			out->height = sqlite3_column_int(st, 4);
+			out->bytes = sqlite3_column_int64(st, 5);
+			out->path = store_col_text(a, st, 6);
+			out->alt = store_col_text(a, st, 7);
+			out->caption = store_col_text(a, st, 8);
+			out->credit = store_col_text(a, st, 9);
+			out->uploaded_by = sqlite3_column_int64(st, 10);
+			out->created_at = sqlite3_column_int64(st, 11);
+		} else if (src == SQLITE_DONE) {
+			rc = err_set(e, ERR_NOTFOUND,
+				     "media %" PRId64 ": no such row", id);
+		} else {
+			rc = store_db_err(c, src, e, "media %" PRId64, id);
+		}
+		store_stmt_done(c, st);
+	}
+	if (rc == 0)
+		rc = store_stmt(c,
+				"SELECT width, height, format, path, bytes FROM "
+				"media_variants WHERE media_id = ?1 ORDER BY "
+				"width, id",
+				&st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, id);
+		size_t cap = 0;
+		int src;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			if (out->n_variants == cap) {
+				cap = cap ? cap * 2 : 8;
+				struct store_media_variant *p =
+					arena_alloc(a, cap * sizeof *p);
+				if (out->n_variants)
+					memcpy(p, out->variants,
+					       out->n_variants * sizeof *p);
+				out->variants = p;
+			}
+			struct store_media_variant *v =
+				&out->variants[out->n_variants++];
+			v->width = sqlite3_column_int(st, 0);
+			v->height = sqlite3_column_int(st, 1);
+			v->format = store_col_text(a, st, 2);
+			v->path = store_col_text(a, st, 3);
+			v->bytes = sqlite3_column_int64(st, 4);
+		}
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "media %" PRId64 " variants",
+					  id);
+		store_stmt_done(c, st);
+	}
+	store_read_end(s, c);
+	return rc;
+}

@@ -1,0 +1,459 @@
+/*
+ * store.h - the one storage API of Gazette.
+ *
+ * Backend-neutral: no SQL and no backend type appears here, so that a
+ * PostgreSQL backend can sit beside the SQLite one (store/sqlite*.c).
+ * The handle is thread-safe: reads may run from any thread at once (each
+ * thread gets its own connection), writes are serialised and every write
+ * runs in one transaction that either lands whole or not at all.
+ *
+ * Conventions
+ * - Functions return 0 or a negative ERR_* (util/err.h) and fill `e`.
+ * - Results are out-params. Strings and arrays in results are allocated
+ *   from the arena `a` passed in (request memory): never free them.
+ * - Times are Unix seconds (UTC). Ids are int64. Booleans are int 0/1.
+ * - "edition" is an edition code: "en", "ru".
+ */
+#ifndef GAZETTE_STORE_STORE_H
+#define GAZETTE_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct arena;
+typedef struct store store; /* opaque handle */
+
+/* ---- opening -------------------------------------------------------- */
+
+/* Open (creating if needed) the database at `path` (":memory:" for a
+ * private in-memory database, used by unit tests), apply pending numbered
+ * migrations, set WAL, foreign keys and a busy timeout. Caller closes with
+ * store_close. ERR_DB/ERR_IO with the path and reason. */
+int store_open(const char *path, store **out, struct err *e);
+void store_close(store *s);
+
+/* Schema version after migrations (the highest migration number). */
+int store_schema_version(store *s);
+
+/* PRAGMA integrity_check (or the backend's equivalent): 0 when sound. */
+int store_check(store *s, struct err *e);
+
+/* Bulk loading (demo, import): between begin and commit every write joins
+ * one transaction instead of its own; commit makes them durable together.
+ * Only the thread that called begin may write until commit/rollback. */
+int store_bulk_begin(store *s, struct err *e);
+int store_bulk_commit(store *s, struct err *e);
+void store_bulk_rollback(store *s);
+
+/* ---- slugs ---------------------------------------------------------- */
+
+/* URL slug of `text`: ASCII letters and digits in lower case, Cyrillic
+ * transliterated to Latin (ж→zh, х→kh, ц→ts, ч→ch, ш→sh, щ→shch, ю→yu,
+ * я→ya, ь/ъ dropped), accented Latin letters without accents; every other
+ * run of characters becomes one '-' between words. At most 96 bytes, cut
+ * at a word boundary. "" when text has no letters or digits (NULL gives
+ * ""). Arena memory. Backend-neutral (store/slug.c). */
+char *store_slugify(struct arena *a, const char *text);
+
+/* ---- editions ------------------------------------------------------- */
+
+struct store_edition {
+	char *code;   /* "en" */
+	char *name;   /* "English" */
+	char *prefix; /* URL prefix: "" or "/ru" */
+	int position; /* display order */
+};
+
+int store_edition_upsert(store *s, const struct store_edition *ed,
+			 struct err *e);
+/* All editions by position. */
+int store_edition_list(store *s, struct arena *a, struct store_edition **out,
+		       size_t *n, struct err *e);
+
+/* ---- settings ------------------------------------------------------- */
+
+/* Site settings are key/value strings ("name.en", "social.telegram").
+ * A NULL value deletes the key. */
+int store_setting_set(store *s, const char *key, const char *value,
+		      struct err *e);
+/* *out is NULL (and 0 returned) when the key is not set. */
+int store_setting_get(store *s, struct arena *a, const char *key, char **out,
+		      struct err *e);
+struct store_setting {
+	char *key;   /* "name.en" */
+	char *value; /* its value */
+};
+int store_setting_list(store *s, struct arena *a, struct store_setting **out,
+		       size_t *n, struct err *e);
+
+/* ---- rubrics -------------------------------------------------------- */
+
+/* A rubric as seen from one edition (its name, slug, description there). */
+struct store_rubric {
+	int64_t id;
+	char *key;         /* stable key, "analytics" */
+	int position;      /* display order */
+	char *edition;     /* edition of the texts below */
+	char *name;        /* "Analytics" */
+	char *slug;        /* "analytics" (unique per edition) */
+	char *description; /* shown on rubric pages */
+};
+
+/* Create the rubric `key` if new, else update it; then set its texts for
+ * r->edition. Sets r->id. */
+int store_rubric_save(store *s, struct store_rubric *r, struct err *e);
+/* Reads for an edition see only rubrics with texts in that edition
+ * (ERR_NOTFOUND otherwise); edition NULL gives the texts of the first
+ * edition (by position) that has some. Lists are by position. */
+int store_rubric_list(store *s, struct arena *a, const char *edition,
+		      struct store_rubric **out, size_t *n, struct err *e);
+int store_rubric_get(store *s, struct arena *a, int64_t id,
+		     const char *edition, struct store_rubric *out,
+		     struct err *e);
+int store_rubric_by_slug(store *s, struct arena *a, const char *edition,
+			 const char *slug, struct store_rubric *out,
+			 struct err *e);
+int store_rubric_by_key(store *s, struct arena *a, const char *key,
+			const char *edition, struct store_rubric *out,
+			struct err *e);
+
+/* ---- authors -------------------------------------------------------- */
+
+struct store_author {
+	int64_t id;
+	char *slug;      /* URL slug, the same in every edition */
+	int64_t user_id; /* newsroom account, 0 when none */
+	int64_t photo_media_id; /* 0 when none */
+	char *links;     /* space-separated URLs */
+	char *edition;   /* edition of the texts below */
+	char *name;      /* "Mira Alston" */
+	char *bio;       /* short biography, plain text */
+};
+
+/* Create the author `slug` if new, else update it; then set name and bio
+ * for a->edition. Sets a->id. */
+int store_author_save(store *s, struct store_author *au, struct err *e);
+/* Same edition rules as rubrics; lists are by name. */
+int store_author_list(store *s, struct arena *a, const char *edition,
+		      struct store_author **out, size_t *n, struct err *e);
+int store_author_get(store *s, struct arena *a, int64_t id,
+		     const char *edition, struct store_author *out,
+		     struct err *e);
+int store_author_by_slug(store *s, struct arena *a, const char *slug,
+			 const char *edition, struct store_author *out,
+			 struct err *e);
+
+/* ---- users and sessions --------------------------------------------- */
+
+enum store_role {
+	STORE_ROLE_NONE = 0, /* anonymous reader */
+	STORE_ROLE_CONTRIBUTOR = 1,
+	STORE_ROLE_AUTHOR = 2,
+	STORE_ROLE_EDITOR = 3,
+	STORE_ROLE_ADMIN = 4,
+};
+/* "contributor"... and back; store_role_parse gives STORE_ROLE_NONE for an
+ * unknown name. */
+const char *store_role_name(enum store_role r);
+enum store_role store_role_parse(const char *name);
+
+struct store_user {
+	int64_t id;
+	char *login;         /* unique, 1-64 chars [a-z0-9._-] */
+	char *display_name;  /* shown in the newsroom */
+	char *email;         /* may be "" */
+	char *password_hash; /* argon2id string (libsodium crypto_pwhash_str) */
+	enum store_role role;
+	int disabled;        /* 1: cannot log in */
+	int64_t created_at;
+};
+
+/* Insert a user; ERR_CONFLICT when the login is taken. Sets u->id. */
+int store_user_add(store *s, struct store_user *u, struct err *e);
+int store_user_get(store *s, struct arena *a, int64_t id,
+		   struct store_user *out, struct err *e);
+int store_user_by_login(store *s, struct arena *a, const char *login,
+			struct store_user *out, struct err *e);
+int store_user_list(store *s, struct arena *a, struct store_user **out,
+		    size_t *n, struct err *e);
+/* Update role, display_name, email, disabled and (when not NULL/empty)
+ * password_hash of user u->id. */
+int store_user_update(store *s, const struct store_user *u, struct err *e);
+
+struct store_session {
+	char *id_hash;     /* hash of the cookie token (never the token) */
+	int64_t user_id;
+	char *csrf;        /* CSRF token for forms of this session */
+	int64_t created_at;
+	int64_t last_seen;
+	int64_t expires_at; /* absolute expiry */
+};
+int store_session_add(store *s, const struct store_session *ss,
+		      struct err *e);
+int store_session_get(store *s, struct arena *a, const char *id_hash,
+		      struct store_session *out, struct err *e);
+int store_session_touch(store *s, const char *id_hash, int64_t now,
+			struct err *e);
+int store_session_delete(store *s, const char *id_hash, struct err *e);
+/* Delete sessions past expires_at or idle longer than idle_seconds. */
+int store_session_expire(store *s, int64_t now, int64_t idle_seconds,
+			 struct err *e);
+
+/* ---- articles ------------------------------------------------------- */
+
+enum store_status {
+	STORE_STATUS_DRAFT = 0,
+	STORE_STATUS_REVIEW = 1,
+	STORE_STATUS_SCHEDULED = 2,
+	STORE_STATUS_PUBLISHED = 3,
+	STORE_STATUS_UNPUBLISHED = 4,
+};
+const char *store_status_name(enum store_status st); /* "draft"... */
+/* -1 for an unknown name. */
+int store_status_parse(const char *name);
+
+struct store_tag {
+	int64_t id;
+	char *edition;
+	char *name; /* "energy" */
+	char *slug; /* "energy" */
+};
+
+struct store_article {
+	int64_t id;
+	int64_t translation_group; /* shared by translations; = id of first */
+	char *edition;
+	char *slug;               /* unique per edition */
+	char *kind;               /* news, analysis, interview, opinion,
+				   * report, column */
+	char *title;
+	char *lead;
+	char *body_md;            /* Markdown source */
+	char *body_html;          /* rendered HTML (may be "" until rendered) */
+	int64_t rubric_id;        /* 0 when none */
+	enum store_status status;
+	int64_t publish_at;       /* when it goes/went live; 0 when unset */
+	int64_t created_at;
+	int64_t updated_at;
+	int64_t version;          /* bumped by every save; for conflicts */
+	int featured, breaking, pinned;
+	char *seo_title;          /* "" when unset */
+	char *seo_description;    /* "" when unset */
+	int64_t lead_media_id;    /* 0 when none */
+	char *correction;         /* corrections note, "" when none */
+	int64_t correction_at;    /* when the note was written, 0 when none */
+	int64_t views;            /* from view counts (read-only here) */
+	/* Filled by store_article_get/list, ignored on write except where
+	 * store_article_save says so: */
+	int64_t *author_ids;      /* co-authors in byline order */
+	size_t n_authors;
+	struct store_tag *tags;   /* tags in order */
+	size_t n_tags;
+};
+
+/* Insert (art->id == 0) or update an article, its authors (author_ids)
+ * and tags (tags[].name; missing tags of the edition are created), and
+ * append a revision by `user_id` (0: system). On update, art->version must
+ * equal the stored version or ERR_CONFLICT is returned and nothing is
+ * written. On success art->id, ->version, ->updated_at (and for a new
+ * article ->translation_group when 0, and ->created_at) are set.
+ * ERR_CONFLICT also when the slug is taken in that edition.
+ * ERR_INVALID names the field: edition (must exist), slug, title (not
+ * empty), kind, status, publish_at (required when SCHEDULED; a PUBLISHED
+ * article without one gets the current time, returned in ->publish_at),
+ * rubric_id, lead_media_id, author_ids, user_id (must exist). */
+int store_article_save(store *s, struct store_article *art, int64_t user_id,
+		       struct err *e);
+
+/* Full article with authors and tags. ERR_NOTFOUND. */
+int store_article_get(store *s, struct arena *a, int64_t id,
+		      struct store_article *out, struct err *e);
+int store_article_by_slug(store *s, struct arena *a, const char *edition,
+			  const char *slug, struct store_article *out,
+			  struct err *e);
+
+/* The translation of article `id` into `edition`, ERR_NOTFOUND if none. */
+int store_article_translation(store *s, struct arena *a, int64_t id,
+			      const char *edition, struct store_article *out,
+			      struct err *e);
+
+struct store_article_filter {
+	const char *edition;  /* NULL: any */
+	int64_t rubric_id;    /* 0: any */
+	int64_t author_id;    /* 0: any */
+	int64_t tag_id;       /* 0: any */
+	int status;           /* -1: any; readers use PUBLISHED */
+	const char *kind;     /* NULL: any */
+	int featured_only;    /* 1: featured only */
+	int64_t published_after;  /* publish_at >= this; 0: no bound */
+	int64_t published_before; /* publish_at <  this; 0: no bound */
+	int64_t not_after;    /* readers: publish_at <= now; 0: no bound */
+	const char *text;     /* newsroom: substring of the title; NULL: any */
+	int order_by_views;   /* 1: most read first, else newest first */
+	size_t offset;        /* rows to skip */
+	size_t limit;         /* rows to return (1..500; 0 means 20) */
+};
+
+/* Articles matching f, newest (publish_at, then id) first, without
+ * body_md/body_html (set to "") but with authors and tags. *total counts
+ * every match regardless of offset/limit (may be NULL). */
+int store_article_list(store *s, struct arena *a,
+		       const struct store_article_filter *f,
+		       struct store_article **out, size_t *n, size_t *total,
+		       struct err *e);
+
+/* Publish every SCHEDULED article with publish_at <= now, in one
+ * transaction; the ids that went live are returned (arena memory). The
+ * article version is not bumped (no text changed). */
+int store_article_publish_due(store *s, struct arena *a, int64_t now,
+			      int64_t **ids, size_t *n, struct err *e);
+
+/* Add `delta` views to each article in one transaction. Unknown ids and
+ * deltas <= 0 are skipped. */
+int store_views_add(store *s, const int64_t *ids, const int64_t *deltas,
+		    size_t n, struct err *e);
+
+struct store_revision {
+	int64_t id;
+	int64_t article_id;
+	int64_t number;      /* 1, 2, ... per article (= article version) */
+	int64_t user_id;     /* 0: system */
+	int64_t created_at;
+	int autosave;        /* 1: autosave draft revision */
+	char *title;
+	char *lead;
+	char *body_md;
+};
+/* Revisions of an article, newest first, with their texts. */
+int store_revision_list(store *s, struct arena *a, int64_t article_id,
+			struct store_revision **out, size_t *n,
+			struct err *e);
+int store_revision_get(store *s, struct arena *a, int64_t id,
+		       struct store_revision *out, struct err *e);
+
+/* ---- tags ----------------------------------------------------------- */
+
+int store_tag_by_slug(store *s, struct arena *a, const char *edition,
+		      const char *slug, struct store_tag *out, struct err *e);
+/* Tags of an edition with at least one article, most used first
+ * (limit 0 means 50). */
+int store_tag_list(store *s, struct arena *a, const char *edition,
+		   size_t limit, struct store_tag **out, size_t *n,
+		   struct err *e);
+
+/* ---- live coverage -------------------------------------------------- */
+
+enum store_live_state {
+	STORE_LIVE_UPCOMING = 0,
+	STORE_LIVE_LIVE = 1,
+	STORE_LIVE_ENDED = 2,
+};
+
+struct store_live_event {
+	int64_t id;
+	char *key;       /* stable key */
+	enum store_live_state state;
+	int64_t starts_at;
+	int64_t ends_at; /* 0 while open */
+	char *edition;   /* edition of the texts below */
+	char *slug;
+	char *title;
+	char *summary;
+};
+/* Create (ev->id == 0; an existing ev->key is updated) or update an event
+ * and its texts for ev->edition (slug from the title when empty). */
+int store_live_event_save(store *s, struct store_live_event *ev,
+			  struct err *e);
+int store_live_event_get(store *s, struct arena *a, int64_t id,
+			 const char *edition, struct store_live_event *out,
+			 struct err *e);
+/* Events of an edition in `state` (-1: any), newest first. */
+int store_live_event_list(store *s, struct arena *a, const char *edition,
+			  int state, struct store_live_event **out, size_t *n,
+			  struct err *e);
+
+struct store_live_entry {
+	int64_t id;
+	int64_t event_id;
+	char *edition;
+	int64_t created_at;
+	int64_t updated_at;
+	int64_t author_id; /* 0 when none */
+	char *body_md;
+	char *body_html;
+	int64_t media_id;  /* 0 when none */
+	int pinned, edited, deleted;
+};
+/* Insert (id == 0) or update an entry; an update sets edited = 1. */
+int store_live_entry_save(store *s, struct store_live_entry *en,
+			  struct err *e);
+/* Entries of an event in an edition, newest first, deleted ones included
+ * only when with_deleted. limit 0 means 50, at most 500. */
+int store_live_entry_list(store *s, struct arena *a, int64_t event_id,
+			  const char *edition, int with_deleted, size_t offset,
+			  size_t limit, struct store_live_entry **out,
+			  size_t *n, struct err *e);
+
+/* ---- media ---------------------------------------------------------- */
+
+struct store_media_variant {
+	int width, height;
+	char *format; /* "webp", "jpeg" */
+	char *path;   /* relative to the media folder */
+	int64_t bytes;
+};
+struct store_media {
+	int64_t id;
+	char *sha256;    /* hex digest of the original */
+	char *mime;      /* detected from content */
+	int width, height;
+	int64_t bytes;
+	char *path;      /* original, relative to the media folder */
+	char *alt, *caption, *credit;
+	int64_t uploaded_by;
+	int64_t created_at;
+	struct store_media_variant *variants;
+	size_t n_variants;
+};
+/* Insert media and its variants in one transaction. Sets m->id. */
+int store_media_add(store *s, struct store_media *m, struct err *e);
+int store_media_get(store *s, struct arena *a, int64_t id,
+		    struct store_media *out, struct err *e);
+
+/* ---- redirects ------------------------------------------------------ */
+
+/* Add or replace the redirect from_path -> to_path (code 301, 302, 307
+ * or 308). Redirects that pointed at from_path now point at to_path, and
+ * a redirect away from to_path is dropped, so chains stay one hop long and
+ * loop-free. */
+int store_redirect_add(store *s, const char *from_path, const char *to_path,
+		       int code, struct err *e);
+/* *to_path NULL when there is no redirect for from_path. */
+int store_redirect_find(store *s, struct arena *a, const char *from_path,
+			char **to_path, int *code, struct err *e);
+
+/* ---- audit log ------------------------------------------------------ */
+
+int store_audit_add(store *s, int64_t user_id, const char *action,
+		    const char *object_type, int64_t object_id,
+		    const char *detail, struct err *e);
+
+struct store_audit {
+	int64_t id;
+	int64_t at;          /* when (Unix seconds) */
+	int64_t user_id;     /* 0: system */
+	char *action;        /* "article.publish" */
+	char *object_type;   /* "article", "" when none */
+	int64_t object_id;   /* 0 when none */
+	char *detail;        /* free text, "" when none */
+};
+/* Audit entries, newest first; only those of object_type/object_id when
+ * object_type is not NULL (object_id 0: every object of that type).
+ * limit 0 means 100. Arena memory. */
+int store_audit_list(store *s, struct arena *a, const char *object_type,
+		     int64_t object_id, size_t offset, size_t limit,
+		     struct store_audit **out, size_t *n, struct err *e);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * arena.h - region allocator for request-scoped memory.
+ *
+ * Each request owns one arena; everything that lives only as long as the
+ * request is allocated from it and released at once by arena_free() in
+ * exactly one place, after the response is written. Never free() arena
+ * memory. Not thread-safe: one arena belongs to one thread at a time.
+ */
+#ifndef GAZETTE_UTIL_ARENA_H
+#define GAZETTE_UTIL_ARENA_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct arena; /* opaque */
+
+/* New arena whose first block holds `block` bytes (0 picks 8 KiB).
+ * Caller frees with arena_free(). Aborts on OOM. */
+struct arena *arena_new(size_t block);
+
+/* Release the arena and everything allocated from it. NULL is a no-op. */
+void arena_free(struct arena *a);
+
+/* Forget every allocation but keep the first block for reuse. */
+void arena_reset(struct arena *a);
+
+/* n bytes, zeroed, aligned for any type. Arena memory. Aborts on OOM. */
+void *arena_alloc(struct arena *a, size_t n);
+
+/* Copy of s (NULL gives NULL). Arena memory. */
+char *arena_strdup(struct arena *a, const char *s);
+
+/* Copy of the first n bytes of s plus a NUL. Arena memory. */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+
+/* printf into a fresh string. Arena memory. */
+char *arena_printf(struct arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+/* Bytes handed out so far (for tests and limits). */
+size_t arena_used(const struct arena *a);
+
+#endif

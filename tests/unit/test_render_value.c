@@ -1,0 +1,153 @@
+/*
+ * test_render_value.c - the template value tree (render/value.h):
+ * insertion order, replacement, the hash index of large objects, string
+ * ownership, truthiness.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "render/value.h"
+#include "util/arena.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static void test_obj_order_and_replace(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(0);
+	struct render_val *o = render_obj_new(a);
+	render_obj_set_str(o, "b", "1");
+	render_obj_set_int(o, "a", 2);
+	render_obj_set_bool(o, "c", 1);
+	render_obj_set_str(o, "b", "3"); /* replaces, keeps position */
+	assert_int_equal(o->len, 3);
+	assert_string_equal(o->u.members[0].key, "b");
+	assert_string_equal(o->u.members[1].key, "a");
+	assert_string_equal(o->u.members[2].key, "c");
+	assert_string_equal(render_obj_get(o, "b")->u.s, "3");
+	assert_int_equal(render_obj_get(o, "a")->u.i, 2);
+	assert_null(render_obj_get(o, "zz"));
+	assert_null(render_obj_get(NULL, "a"));
+	assert_null(render_obj_get(render_obj_get(o, "a"), "x")); /* not obj */
+	/* NULL stores a null value */
+	render_obj_set_str(o, "n", NULL);
+	render_obj_set(o, "m", NULL);
+	assert_int_equal(render_obj_get(o, "n")->type, RENDER_NULL);
+	assert_int_equal(render_obj_get(o, "m")->type, RENDER_NULL);
+	arena_free(a);
+}
+
+static void test_obj_large(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(0);
+	struct render_val *o = render_obj_new(a);
+	char k[32];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(k, sizeof k, "key%d", i);
+		render_obj_set_int(o, k, i);
+	}
+	for (int i = 0; i < 1000; i += 2) { /* replace through the index */
+		snprintf(k, sizeof k, "key%d", i);
+		render_obj_set_int(o, k, -i);
+	}
+	assert_int_equal(o->len, 1000);
+	assert_non_null(o->index);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(k, sizeof k, "key%d", i);
+		struct render_val *v = render_obj_get(o, k);
+		assert_non_null(v);
+		assert_int_equal(v->u.i, i % 2 ? i : -i);
+		snprintf(k, sizeof k, "key%d", i);
+		assert_string_equal(o->u.members[i].key, k);
+	}
+	assert_null(render_obj_get(o, "key1000"));
+	arena_free(a);
+}
+
+static void test_strings(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(0);
+	char tmp[8] = "abc";
+	struct render_val *c = render_str_new(a, tmp);
+	static const char lit[] = "static";
+	struct render_val *r = render_strref_new(a, lit);
+	tmp[0] = 'X';
+	assert_string_equal(c->u.s, "abc"); /* copied */
+	assert_ptr_equal(r->u.s, lit);      /* referenced */
+	assert_int_equal(r->len, 6);
+	struct render_val *n = render_strn_new(a, "hello", 4);
+	assert_int_equal(n->len, 4);
+	assert_string_equal(n->u.s, "hell"); /* NUL-terminated */
+	assert_int_equal(render_str_new(a, NULL)->type, RENDER_NULL);
+	assert_int_equal(render_strref_new(a, NULL)->type, RENDER_NULL);
+	/* keys are copied */
+	struct render_val *o = render_obj_new(a);
+	char key[8] = "k1";
+	render_obj_set_strref(o, key, lit);
+	key[1] = '2';
+	assert_non_null(render_obj_get(o, "k1"));
+	assert_null(render_obj_get(o, "k2"));
+	arena_free(a);
+}
+
+static void test_lists(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(0);
+	struct render_val *o = render_obj_new(a);
+	struct render_val *l = render_obj_add_list(o, "items");
+	for (int i = 0; i < 100; i++) {
+		struct render_val *it = render_list_add_obj(l);
+		render_obj_set_int(it, "n", i);
+	}
+	render_list_push(l, NULL);
+	assert_ptr_equal(render_obj_get(o, "items"), l);
+	assert_int_equal(l->len, 101);
+	assert_int_equal(render_obj_get(l->u.items[42], "n")->u.i, 42);
+	assert_int_equal(l->u.items[100]->type, RENDER_NULL);
+	struct render_val *child = render_obj_add_obj(o, "child");
+	assert_ptr_equal(render_obj_get(o, "child"), child);
+	arena_free(a);
+}
+
+static void test_truthy(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(0);
+	assert_false(render_val_truthy(NULL));
+	assert_false(render_val_truthy(render_null_new(a)));
+	assert_false(render_val_truthy(render_bool_new(a, 0)));
+	assert_true(render_val_truthy(render_bool_new(a, 7)));
+	assert_false(render_val_truthy(render_int_new(a, 0)));
+	assert_true(render_val_truthy(render_int_new(a, -1)));
+	assert_false(render_val_truthy(render_double_new(a, 0.0)));
+	assert_false(render_val_truthy(render_double_new(a, NAN)));
+	assert_true(render_val_truthy(render_double_new(a, 0.5)));
+	assert_false(render_val_truthy(render_str_new(a, "")));
+	assert_true(render_val_truthy(render_str_new(a, "0")));
+	assert_false(render_val_truthy(render_list_new(a)));
+	struct render_val *l = render_list_new(a);
+	render_list_push(l, render_null_new(a));
+	assert_true(render_val_truthy(l));
+	assert_true(render_val_truthy(render_obj_new(a)));
+	arena_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_obj_order_and_replace),
+		cmocka_unit_test(test_obj_large),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_truthy),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
