@@ -110,12 +110,11 @@ static int stem_word(struct gz_tokenizer *t, const struct search_word *w,
 	return n;
 }
 
-typedef int (*token_fn)(void *, int, const char *, int, int, int);
-
 /* Hand one word to FTS5. For the last word of a prefix query the folded
  * form goes first (it is the prefix) and the stem follows as a colocated
  * synonym, so "выборах"* finds both "выборах..." and the stem "выбор". */
-static int emit(struct gz_tokenizer *t, void *ctx, token_fn cb,
+static int emit(struct gz_tokenizer *t, void *ctx,
+		int (*cb)(void *, int, const char *, int, int, int),
 		const struct search_word *w, int as_prefix)
 {
 	char stem[2 * SEARCH_TOKEN_MAX];
@@ -135,7 +134,8 @@ static int emit(struct gz_tokenizer *t, void *ctx, token_fn cb,
 }
 
 static int gz_tokenize(Fts5Tokenizer *p, void *ctx, int flags,
-		       const char *text, int ntext, token_fn cb)
+		       const char *text, int ntext,
+		       int (*cb)(void *, int, const char *, int, int, int))
 {
 	struct gz_tokenizer *t = (struct gz_tokenizer *)p;
 	/* Two words: the one found last is held back until we know whether

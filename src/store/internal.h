@@ -40,24 +40,24 @@ struct store_conn {
 					* cached one was busy; finalized by
 					* store_stmt_done */
 	size_t n_temps, cap_temps;
-	struct arena *scratch;         /* per-operation scratch memory */
-	struct store_conn *next;       /* free list of the reader pool */
-	int in_read;                   /* 1 while a read transaction runs */
+	struct arena *scratch;   /* per-operation scratch memory */
+	struct store_conn *next; /* free list of the reader pool */
+	int in_read;             /* 1 while a read transaction runs */
 };
 
 struct store {
-	char *path;                 /* as given to store_open */
-	int memory;                 /* 1: ":memory:", one connection */
-	int version;                /* schema version after migrations */
-	struct store_conn *writer;  /* the one connection that writes */
-	pthread_mutex_t wmu;        /* held by whoever uses the writer */
-	pthread_mutex_t mu;         /* guards the fields below */
-	pthread_cond_t cv;          /* a reader connection came back */
-	struct store_conn *free;    /* idle reader connections */
+	char *path;                /* as given to store_open */
+	int memory;                /* 1: ":memory:", one connection */
+	int version;               /* schema version after migrations */
+	struct store_conn *writer; /* the one connection that writes */
+	pthread_mutex_t wmu;       /* held by whoever uses the writer */
+	pthread_mutex_t mu;        /* guards the fields below */
+	pthread_cond_t cv;         /* a reader connection came back */
+	struct store_conn *free;   /* idle reader connections */
 	struct store_conn *all[STORE_MAX_READERS]; /* every reader opened */
-	int n_readers;              /* entries used in all[] */
-	int bulk;                   /* 1 while a bulk transaction is open */
-	pthread_t bulk_owner;       /* thread that opened it */
+	int n_readers;                             /* entries used in all[] */
+	int bulk;             /* 1 while a bulk transaction is open */
+	pthread_t bulk_owner; /* thread that opened it */
 };
 
 /* ---- statements (sqlite.c) ------------------------------------------ */
@@ -75,8 +75,8 @@ int store_exec(struct store_conn *c, const char *sql, struct err *e);
 
 /* Map the last error of c (SQLite code rc) to an ERR_* code and set e to
  * "<context>: <sqlite message>". Returns the ERR_* code. */
-int store_db_err(struct store_conn *c, int rc, struct err *e,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int store_db_err(struct store_conn *c, int rc, struct err *e, const char *fmt,
+		 ...) __attribute__((format(printf, 4, 5)));
 /* The ERR_* code for SQLite result rc. */
 int store_err_code(int rc);
 
@@ -111,8 +111,7 @@ char *store_col_text(struct arena *a, sqlite3_stmt *st, int i);
 /* Apply every migration newer than PRAGMA user_version on db, each inside
  * one transaction. *version gets the resulting version. ERR_DB when the
  * database is newer than this binary or a migration fails. */
-int store_migrate(sqlite3 *db, const char *path, int *version,
-		  struct err *e);
+int store_migrate(sqlite3 *db, const char *path, int *version, struct err *e);
 /* Highest migration number this binary knows. */
 int store_migrations_latest(void);
 
@@ -121,13 +120,13 @@ int store_migrations_latest(void);
 /* Columns read by store_article_row, from "articles a LEFT JOIN
  * view_counts v ON v.article_id = a.id". The list query swaps the bodies
  * for '' (STORE_ARTICLE_COLUMNS_NOBODY). */
-#define STORE_ARTICLE_COLUMNS_(body)                                       \
-	"a.id, a.translation_group, a.edition, a.slug, a.kind, a.title, " \
-	"a.lead, " body ", a.rubric_id, a.status, a.publish_at, "         \
-	"a.created_at, a.updated_at, a.version, a.featured, a.breaking, "  \
-	"a.pinned, a.seo_title, a.seo_description, a.lead_media_id, "      \
+#define STORE_ARTICLE_COLUMNS_(body)                                           \
+	"a.id, a.translation_group, a.edition, a.slug, a.kind, a.title, "      \
+	"a.lead, " body ", a.rubric_id, a.status, a.publish_at, "              \
+	"a.created_at, a.updated_at, a.version, a.featured, a.breaking, "      \
+	"a.pinned, a.seo_title, a.seo_description, a.lead_media_id, "          \
 	"a.correction, a.correction_at, COALESCE(v.views, 0)"
-#define STORE_ARTICLE_COLUMNS STORE_ARTICLE_COLUMNS_("a.body_md, a.body_html")
+#define STORE_ARTICLE_COLUMNS        STORE_ARTICLE_COLUMNS_("a.body_md, a.body_html")
 #define STORE_ARTICLE_COLUMNS_NOBODY STORE_ARTICLE_COLUMNS_("'', ''")
 
 /* Fill art from a row of STORE_ARTICLE_COLUMNS (authors, tags left

@@ -106,16 +106,15 @@ static const char *const migrations[] = {
 	"  bio TEXT NOT NULL DEFAULT '',\n"
 	"  PRIMARY KEY (author_id, edition)\n"
 	") WITHOUT ROWID;\n"
+	/* Small columns first, long texts last: a row longer than a page
+	 * spills into overflow pages, and columns stored there cost extra
+	 * page reads in every list query. */
 	"CREATE TABLE articles (\n"
 	"  id INTEGER PRIMARY KEY,\n"
 	"  translation_group INTEGER NOT NULL DEFAULT 0,\n"
 	"  edition TEXT NOT NULL REFERENCES editions(code) ON UPDATE CASCADE,\n"
 	"  slug TEXT NOT NULL,\n"
 	"  kind TEXT NOT NULL DEFAULT 'news',\n"
-	"  title TEXT NOT NULL,\n"
-	"  lead TEXT NOT NULL DEFAULT '',\n"
-	"  body_md TEXT NOT NULL DEFAULT '',\n"
-	"  body_html TEXT NOT NULL DEFAULT '',\n"
 	"  rubric_id INTEGER REFERENCES rubrics(id) ON DELETE SET NULL,\n"
 	"  status INTEGER NOT NULL DEFAULT 0,\n"
 	"  publish_at INTEGER NOT NULL DEFAULT 0,\n"
@@ -125,11 +124,15 @@ static const char *const migrations[] = {
 	"  featured INTEGER NOT NULL DEFAULT 0,\n"
 	"  breaking INTEGER NOT NULL DEFAULT 0,\n"
 	"  pinned INTEGER NOT NULL DEFAULT 0,\n"
+	"  lead_media_id INTEGER REFERENCES media(id) ON DELETE SET NULL,\n"
+	"  correction_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  title TEXT NOT NULL,\n"
 	"  seo_title TEXT NOT NULL DEFAULT '',\n"
 	"  seo_description TEXT NOT NULL DEFAULT '',\n"
-	"  lead_media_id INTEGER REFERENCES media(id) ON DELETE SET NULL,\n"
 	"  correction TEXT NOT NULL DEFAULT '',\n"
-	"  correction_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  lead TEXT NOT NULL DEFAULT '',\n"
+	"  body_md TEXT NOT NULL DEFAULT '',\n"
+	"  body_html TEXT NOT NULL DEFAULT '',\n"
 	"  UNIQUE (edition, slug)\n"
 	");\n"
 	/* Reader lists: an edition's published articles, newest first. */
@@ -274,7 +277,8 @@ int store_migrate(sqlite3 *db, const char *path, int *version, struct err *e)
 	if (rc == SQLITE_OK)
 		rc = pragma_int(db, "PRAGMA application_id", &app);
 	if (rc != SQLITE_OK)
-		return err_set(e, store_err_code(rc) == ERR_IO ? ERR_IO : ERR_DB,
+		return err_set(e,
+			       store_err_code(rc) == ERR_IO ? ERR_IO : ERR_DB,
 			       "store %s: read schema version: %s", path,
 			       sqlite3_errmsg(db));
 	if (app != 0 && app != STORE_APPLICATION_ID)

@@ -21,8 +21,8 @@
 
 /* Latin spelling of U+0430..U+044F (а..я). */
 static const char *const cyr_lower[32] = {
-	"a", "b",  "v",  "g",    "d", "e", "zh", "z", "i", "y", "k",
-	"l", "m",  "n",  "o",    "p", "r", "s",  "t", "u", "f", "kh",
+	"a",  "b",  "v",  "g",    "d", "e", "zh", "z", "i",  "y",  "k",
+	"l",  "m",  "n",  "o",    "p", "r", "s",  "t", "u",  "f",  "kh",
 	"ts", "ch", "sh", "shch", "",  "y", "",   "e", "yu", "ya",
 };
 
@@ -30,8 +30,11 @@ static const char *const cyr_lower[32] = {
 static uint32_t utf8_next(const unsigned char *s, size_t *i)
 {
 	unsigned c = s[*i];
-	int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
-			 : (c & 0xf8) == 0xf0 ? 3 : -1;
+	int n = c < 0x80           ? 0 :
+		(c & 0xe0) == 0xc0 ? 1 :
+		(c & 0xf0) == 0xe0 ? 2 :
+		(c & 0xf8) == 0xf0 ? 3 :
+				     -1;
 	if (n < 0) {
 		(*i)++;
 		return 0xfffd;
@@ -56,26 +59,64 @@ static const char *translit(uint32_t cp)
 	if (cp >= 0x430 && cp <= 0x44f)
 		return cyr_lower[cp - 0x430];
 	switch (cp) {
-	case 0x401: case 0x451: return "e";  /* Ё ё */
-	case 0x406: case 0x456: return "i";  /* І і */
-	case 0x407: case 0x457: return "yi"; /* Ї ї */
-	case 0x404: case 0x454: return "ye"; /* Є є */
-	case 0x490: case 0x491: return "g";  /* Ґ ґ */
-	case 0x4d8: case 0x4d9: return "e";  /* Ә ә (Azerbaijani Cyrillic) */
-	case 0x18f: case 0x259: return "e";  /* Ə ə */
-	case 0xc7: case 0xe7: return "c";    /* Ç ç */
-	case 0x15e: case 0x15f: return "s";  /* Ş ş */
-	case 0x11e: case 0x11f: return "g";  /* Ğ ğ */
-	case 0x130: case 0x131: return "i";  /* İ ı */
-	case 0xd6: case 0xf6: case 0xd8: case 0xf8: return "o";
-	case 0xdc: case 0xfc: return "u";
-	case 0xdf: return "ss";
-	case 0xc6: case 0xe6: return "ae";
-	case 0xd1: case 0xf1: return "n";
-	case 0xdd: case 0xfd: case 0xff: return "y";
+	case 0x401:
+	case 0x451:
+		return "e"; /* Ё ё */
+	case 0x406:
+	case 0x456:
+		return "i"; /* І і */
+	case 0x407:
+	case 0x457:
+		return "yi"; /* Ї ї */
+	case 0x404:
+	case 0x454:
+		return "ye"; /* Є є */
+	case 0x490:
+	case 0x491:
+		return "g"; /* Ґ ґ */
+	case 0x4d8:
+	case 0x4d9:
+		return "e"; /* Ә ә (Azerbaijani Cyrillic) */
+	case 0x18f:
+	case 0x259:
+		return "e"; /* Ə ə */
+	case 0xc7:
+	case 0xe7:
+		return "c"; /* Ç ç */
+	case 0x15e:
+	case 0x15f:
+		return "s"; /* Ş ş */
+	case 0x11e:
+	case 0x11f:
+		return "g"; /* Ğ ğ */
+	case 0x130:
+	case 0x131:
+		return "i"; /* İ ı */
+	case 0xd6:
+	case 0xf6:
+	case 0xd8:
+	case 0xf8:
+		return "o";
+	case 0xdc:
+	case 0xfc:
+		return "u";
+	case 0xdf:
+		return "ss";
+	case 0xc6:
+	case 0xe6:
+		return "ae";
+	case 0xd1:
+	case 0xf1:
+		return "n";
+	case 0xdd:
+	case 0xfd:
+	case 0xff:
+		return "y";
 	}
-	if (cp >= 0xc0 && cp <= 0xc5) return "a";
-	if (cp >= 0xe0 && cp <= 0xe5) return "a";
+	if (cp >= 0xc0 && cp <= 0xc5)
+		return "a";
+	if (cp >= 0xe0 && cp <= 0xe5)
+		return "a";
 	if ((cp >= 0xc8 && cp <= 0xcb) || (cp >= 0xe8 && cp <= 0xeb))
 		return "e";
 	if ((cp >= 0xcc && cp <= 0xcf) || (cp >= 0xec && cp <= 0xef))

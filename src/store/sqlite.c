@@ -66,15 +66,16 @@ int store_err_code(int rc)
 	return ERR_DB;
 }
 
-int store_db_err(struct store_conn *c, int rc, struct err *e,
-		 const char *fmt, ...)
+int store_db_err(struct store_conn *c, int rc, struct err *e, const char *fmt,
+		 ...)
 {
 	char ctx[256];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof ctx, fmt, ap);
 	va_end(ap);
-	const char *msg = c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+	const char *msg = c && c->db ? sqlite3_errmsg(c->db) :
+				       sqlite3_errstr(rc);
 	return err_set(e, store_err_code(rc) ? store_err_code(rc) : ERR_DB,
 		       "%s: %s", ctx, msg);
 }
@@ -89,8 +90,8 @@ static uint64_t sql_hash(const char *s)
 	return h;
 }
 
-static struct store_stmt_slot *slot_find(struct store_conn *c,
-					 const char *sql, uint64_t h)
+static struct store_stmt_slot *slot_find(struct store_conn *c, const char *sql,
+					 uint64_t h)
 {
 	size_t mask = c->cap_slots - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -257,7 +258,8 @@ static int conn_open(store *s, int writer, struct store_conn **out,
 			continue; /* the writer already switched the file */
 		rc = sqlite3_exec(c->db, pragmas[i], NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
-			int code = store_err_code(rc) == ERR_IO ? ERR_IO : ERR_DB;
+			int code = store_err_code(rc) == ERR_IO ? ERR_IO :
+								  ERR_DB;
 			err_set(e, code, "store %s: %s: %s", s->path,
 				pragmas[i], sqlite3_errmsg(c->db));
 			conn_free(c);
@@ -269,7 +271,8 @@ static int conn_open(store *s, int writer, struct store_conn **out,
 	 * pages); readers share the OS page cache through mmap. */
 	sqlite3_exec(c->db,
 		     writer ? "PRAGMA cache_size=-65536" /* 64 MiB */
-			    : "PRAGMA cache_size=-8192", /* 8 MiB */
+			      :
+			      "PRAGMA cache_size=-8192", /* 8 MiB */
 		     NULL, NULL, NULL);
 	if (!s->memory)
 		sqlite3_exec(c->db, "PRAGMA mmap_size=1073741824", NULL, NULL,

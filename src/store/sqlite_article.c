@@ -13,8 +13,9 @@
  *
  * Speed: store_article_save is the bulk-load path (100,000 articles per
  * edition from the demo generator), so it uses cached statements only,
- * no SELECT before an INSERT except the edition check and the tag lookup,
- * and an UPDATE ... WHERE version = ? instead of read-then-write.
+ * no SELECT before an INSERT except the edition check, the new id and the
+ * tag lookup, no second write of a row, and an UPDATE ... WHERE version = ?
+ * instead of read-then-write.
  */
 #include "store/internal.h"
 #include "util/arena.h"
@@ -60,8 +61,8 @@ static int article_validate(const struct store_article *art, struct err *e)
 	if (!art->slug || !*art->slug)
 		return err_set(e, ERR_INVALID, "%s: slug: empty", nm);
 	if (strlen(art->slug) > 200)
-		return err_set(e, ERR_INVALID, "%s: slug: longer than 200 bytes",
-			       nm);
+		return err_set(e, ERR_INVALID,
+			       "%s: slug: longer than 200 bytes", nm);
 	if (!art->title || !*art->title)
 		return err_set(e, ERR_INVALID, "%s: title: empty", nm);
 	if (!kind_valid(art->kind))
@@ -71,8 +72,8 @@ static int article_validate(const struct store_article *art, struct err *e)
 			       nm, art->kind ? art->kind : "");
 	if ((int)art->status < STORE_STATUS_DRAFT ||
 	    art->status > STORE_STATUS_UNPUBLISHED)
-		return err_set(e, ERR_INVALID, "%s: status: %d is not valid", nm,
-			       (int)art->status);
+		return err_set(e, ERR_INVALID, "%s: status: %d is not valid",
+			       nm, (int)art->status);
 	if (art->status == STORE_STATUS_SCHEDULED && art->publish_at <= 0)
 		return err_set(e, ERR_INVALID,
 			       "%s: publish_at: a scheduled article needs a "
@@ -143,8 +144,7 @@ static int save_err(struct store_conn *c, int src,
 			       "slug \"%s\" is already taken in edition %s",
 			       art->slug, art->edition);
 	char nm[48];
-	return store_db_err(c, src, e, "%s",
-			    art_name(nm, sizeof nm, art->id));
+	return store_db_err(c, src, e, "%s", art_name(nm, sizeof nm, art->id));
 }
 
 /* ---- save ----------------------------------------------------------- */
@@ -180,40 +180,38 @@ struct saved {
 static int save_insert(struct store_conn *c, const struct store_article *art,
 		       int64_t user_id, struct saved *sv, struct err *e)
 {
+	/* The id is picked here (we hold the writer) so that a new
+	 * translation group can name it in the same INSERT: updating the row
+	 * afterwards would rewrite all of it, bodies included. */
 	sqlite3_stmt *st;
-	int rc = store_stmt(
+	int rc = store_stmt(c, "SELECT IFNULL(MAX(id), 0) + 1 FROM articles",
+			    &st, e);
+	if (rc)
+		return rc;
+	int src = sqlite3_step(st);
+	sv->id = sqlite3_column_int64(st, 0);
+	store_stmt_done(c, st);
+	if (src != SQLITE_ROW)
+		return store_db_err(c, src, e, "new article id");
+	sv->version = 1;
+	sv->group = art->translation_group ? art->translation_group : sv->id;
+	rc = store_stmt(
 		c,
 		"INSERT INTO articles (translation_group, edition, slug, kind, "
 		"title, lead, body_md, body_html, rubric_id, status, "
 		"publish_at, featured, breaking, pinned, seo_title, "
 		"seo_description, lead_media_id, correction, correction_at, "
-		"created_at, updated_at, version) VALUES (?1, ?2, ?3, ?4, ?5, "
-		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-		"?19, ?20, ?21, 1)",
+		"created_at, updated_at, id, version) VALUES (?1, ?2, ?3, ?4, "
+		"?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+		"?18, ?19, ?20, ?21, ?22, 1)",
 		&st, e);
 	if (rc)
 		return rc;
-	store_bind_int(st, 1, art->translation_group);
+	store_bind_int(st, 1, sv->group);
 	bind_content(st, art, sv->publish_at);
 	store_bind_int(st, 20, sv->created_at);
 	store_bind_int(st, 21, sv->updated_at);
-	int src = sqlite3_step(st);
-	store_stmt_done(c, st);
-	if (src != SQLITE_DONE)
-		return save_err(c, src, art, user_id, e);
-	sv->id = sqlite3_last_insert_rowid(c->db);
-	sv->version = 1;
-	sv->group = art->translation_group;
-	if (sv->group)
-		return 0;
-	sv->group = sv->id;
-	rc = store_stmt(c,
-			"UPDATE articles SET translation_group = id WHERE id = "
-			"?1",
-			&st, e);
-	if (rc)
-		return rc;
-	store_bind_int(st, 1, sv->id);
+	store_bind_int(st, 22, sv->id);
 	src = sqlite3_step(st);
 	store_stmt_done(c, st);
 	if (src != SQLITE_DONE)
@@ -264,8 +262,8 @@ static int save_update(struct store_conn *c, const struct store_article *art,
 		return rc;
 	store_bind_int(st, 1, art->id);
 	src = sqlite3_step(st);
-	int64_t now_version = src == SQLITE_ROW ? sqlite3_column_int64(st, 0)
-						: 0;
+	int64_t now_version = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) :
+						  0;
 	store_stmt_done(c, st);
 	if (src == SQLITE_ROW)
 		return err_set(e, ERR_CONFLICT,
@@ -274,8 +272,8 @@ static int save_update(struct store_conn *c, const struct store_article *art,
 			       ", you had %" PRId64 ")",
 			       art->id, now_version, art->version);
 	if (src == SQLITE_DONE)
-		return err_set(e, ERR_NOTFOUND, "article %" PRId64 ": no such row",
-			       art->id);
+		return err_set(e, ERR_NOTFOUND,
+			       "article %" PRId64 ": no such row", art->id);
 	return store_db_err(c, src, e, "article %" PRId64, art->id);
 }
 
@@ -301,10 +299,11 @@ static int save_authors(struct store_conn *c, const struct store_article *art,
 	if (!art->n_authors)
 		return 0;
 	sqlite3_stmt *st;
-	int rc = store_stmt(c,
-			    "INSERT OR IGNORE INTO article_authors (article_id, "
-			    "author_id, position) VALUES (?1, ?2, ?3)",
-			    &st, e);
+	int rc =
+		store_stmt(c,
+			   "INSERT OR IGNORE INTO article_authors (article_id, "
+			   "author_id, position) VALUES (?1, ?2, ?3)",
+			   &st, e);
 	for (size_t i = 0; rc == 0 && i < art->n_authors; i++) {
 		if (!art->author_ids[i])
 			continue;
@@ -357,10 +356,11 @@ static int tag_id(struct store_conn *c, const char *edition, const char *name,
 		return 0;
 	if (src != SQLITE_DONE)
 		return store_db_err(c, src, e, "tag %s", slug);
-	rc = store_stmt(c,
-			"INSERT INTO tags (edition, name, slug) VALUES (?1, ?2, "
-			"?3)",
-			&st, e);
+	rc = store_stmt(
+		c,
+		"INSERT INTO tags (edition, name, slug) VALUES (?1, ?2, "
+		"?3)",
+		&st, e);
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, edition);
@@ -387,10 +387,11 @@ static int save_tags(struct store_conn *c, const struct store_article *art,
 		if (rc)
 			return rc;
 		sqlite3_stmt *st;
-		rc = store_stmt(c,
-				"INSERT OR IGNORE INTO article_tags (article_id, "
-				"tag_id, position) VALUES (?1, ?2, ?3)",
-				&st, e);
+		rc = store_stmt(
+			c,
+			"INSERT OR IGNORE INTO article_tags (article_id, "
+			"tag_id, position) VALUES (?1, ?2, ?3)",
+			&st, e);
 		if (rc)
 			return rc;
 		store_bind_int(st, 1, id);
@@ -399,15 +400,14 @@ static int save_tags(struct store_conn *c, const struct store_article *art,
 		int src = sqlite3_step(st);
 		store_stmt_done(c, st);
 		if (src != SQLITE_DONE)
-			return store_db_err(c, src, e, "article %" PRId64 " tags",
-					    id);
+			return store_db_err(c, src, e,
+					    "article %" PRId64 " tags", id);
 	}
 	return 0;
 }
 
-static int save_revision(struct store_conn *c,
-			 const struct store_article *art, int64_t user_id,
-			 const struct saved *sv, struct err *e)
+static int save_revision(struct store_conn *c, const struct store_article *art,
+			 int64_t user_id, const struct saved *sv, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc = store_stmt(c,
@@ -466,10 +466,11 @@ int store_article_save(store *s, struct store_article *art, int64_t user_id,
 				     "article_id = ?1",
 				     sv.id, e);
 		if (rc == 0)
-			rc = exec_id(c,
-				     "DELETE FROM article_tags WHERE article_id "
-				     "= ?1",
-				     sv.id, e);
+			rc = exec_id(
+				c,
+				"DELETE FROM article_tags WHERE article_id "
+				"= ?1",
+				sv.id, e);
 	} else if (rc == 0) {
 		rc = save_insert(c, art, user_id, &sv, e);
 	}
@@ -524,8 +525,7 @@ void store_article_row(struct arena *a, sqlite3_stmt *st,
 }
 
 int store_article_relations(struct store_conn *c, struct arena *a,
-			    struct store_article *arts, size_t n,
-			    struct err *e)
+			    struct store_article *arts, size_t n, struct err *e)
 {
 	if (n == 0)
 		return 0;
@@ -539,11 +539,12 @@ int store_article_relations(struct store_conn *c, struct arena *a,
 	/* Rows come ordered by page position (j.key), so each article's
 	 * authors and tags are one contiguous run of one array. */
 	sqlite3_stmt *st;
-	int rc = store_stmt(c,
-			    "SELECT j.key, aa.author_id FROM json_each(?1) j "
-			    "JOIN article_authors aa ON aa.article_id = j.value "
-			    "ORDER BY j.key, aa.position",
-			    &st, e);
+	int rc =
+		store_stmt(c,
+			   "SELECT j.key, aa.author_id FROM json_each(?1) j "
+			   "JOIN article_authors aa ON aa.article_id = j.value "
+			   "ORDER BY j.key, aa.position",
+			   &st, e);
 	if (rc)
 		return rc;
 	sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
@@ -763,12 +764,13 @@ int store_views_add(store *s, const int64_t *ids, const int64_t *deltas,
 	sqlite3_stmt *st;
 	/* Unknown ids are skipped (the SELECT finds nothing) rather than
 	 * failing the whole batch on a foreign key. */
-	rc = store_stmt(c,
-			"INSERT INTO view_counts (article_id, views) SELECT id, "
-			"?2 FROM articles WHERE id = ?1 ON CONFLICT "
-			"(article_id) DO UPDATE SET views = views + "
-			"excluded.views",
-			&st, e);
+	rc = store_stmt(
+		c,
+		"INSERT INTO view_counts (article_id, views) SELECT id, "
+		"?2 FROM articles WHERE id = ?1 ON CONFLICT "
+		"(article_id) DO UPDATE SET views = views + "
+		"excluded.views",
+		&st, e);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (deltas[i] <= 0)
 			continue;
@@ -777,8 +779,8 @@ int store_views_add(store *s, const int64_t *ids, const int64_t *deltas,
 		int src = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (src != SQLITE_DONE)
-			rc = store_db_err(c, src, e, "views of article %" PRId64,
-					  ids[i]);
+			rc = store_db_err(c, src, e,
+					  "views of article %" PRId64, ids[i]);
 	}
 	store_stmt_done(c, st);
 	return store_write_end(s, c, rc, e);
@@ -786,8 +788,8 @@ int store_views_add(store *s, const int64_t *ids, const int64_t *deltas,
 
 /* ---- revisions ------------------------------------------------------ */
 
-#define REVISION_COLUMNS                                                 \
-	"id, article_id, number, user_id, created_at, autosave, title, " \
+#define REVISION_COLUMNS                                                       \
+	"id, article_id, number, user_id, created_at, autosave, title, "       \
 	"lead, body_md"
 
 static void revision_row(struct arena *a, sqlite3_stmt *st,
@@ -805,8 +807,7 @@ static void revision_row(struct arena *a, sqlite3_stmt *st,
 }
 
 int store_revision_list(store *s, struct arena *a, int64_t article_id,
-			struct store_revision **out, size_t *n,
-			struct err *e)
+			struct store_revision **out, size_t *n, struct err *e)
 {
 	*out = NULL;
 	*n = 0;
@@ -900,7 +901,8 @@ int store_tag_by_slug(store *s, struct arena *a, const char *edition,
 				     "tag %s in edition %s: no such tag",
 				     slug ? slug : "", edition ? edition : "");
 		} else {
-			rc = store_db_err(c, src, e, "tag %s", slug ? slug : "");
+			rc = store_db_err(c, src, e, "tag %s",
+					  slug ? slug : "");
 		}
 		store_stmt_done(c, st);
 	}
@@ -908,9 +910,8 @@ int store_tag_by_slug(store *s, struct arena *a, const char *edition,
 	return rc;
 }
 
-int store_tag_list(store *s, struct arena *a, const char *edition,
-		   size_t limit, struct store_tag **out, size_t *n,
-		   struct err *e)
+int store_tag_list(store *s, struct arena *a, const char *edition, size_t limit,
+		   struct store_tag **out, size_t *n, struct err *e)
 {
 	*out = NULL;
 	*n = 0;

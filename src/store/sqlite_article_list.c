@@ -144,8 +144,8 @@ int store_article_list(store *s, struct arena *a,
 		   " FROM articles a LEFT JOIN view_counts v ON v.article_id = "
 		   "a.id%s ORDER BY %sa.publish_at DESC, a.id DESC LIMIT ? "
 		   "OFFSET ?",
-		   where.data, f->order_by_views ? "COALESCE(v.views, 0) DESC, "
-						 : "");
+		   where.data,
+		   f->order_by_views ? "COALESCE(v.views, 0) DESC, " : "");
 	rc = store_stmt(c, sql.data, &st, e);
 	if (rc)
 		goto out;

@@ -12,13 +12,13 @@
 #include <string.h>
 #include <time.h>
 
-#define EVENT_SELECT                                                       \
-	"SELECT ev.id, ev.key, ev.state, ev.starts_at, ev.ends_at, "       \
-	"t.edition, t.slug, t.title, t.summary FROM live_events ev LEFT "  \
-	"JOIN live_event_texts t ON t.event_id = ev.id AND t.edition = "   \
-	"COALESCE(?1, (SELECT t2.edition FROM live_event_texts t2 JOIN "   \
-	"editions e2 ON e2.code = t2.edition WHERE t2.event_id = ev.id "   \
-	"ORDER BY e2.position, e2.code LIMIT 1)) WHERE (?1 IS NULL OR "    \
+#define EVENT_SELECT                                                           \
+	"SELECT ev.id, ev.key, ev.state, ev.starts_at, ev.ends_at, "           \
+	"t.edition, t.slug, t.title, t.summary FROM live_events ev LEFT "      \
+	"JOIN live_event_texts t ON t.event_id = ev.id AND t.edition = "       \
+	"COALESCE(?1, (SELECT t2.edition FROM live_event_texts t2 JOIN "       \
+	"editions e2 ON e2.code = t2.edition WHERE t2.event_id = ev.id "       \
+	"ORDER BY e2.position, e2.code LIMIT 1)) WHERE (?1 IS NULL OR "        \
 	"t.edition IS NOT NULL) "
 
 static void event_row(struct arena *a, sqlite3_stmt *st,
@@ -35,13 +35,13 @@ static void event_row(struct arena *a, sqlite3_stmt *st,
 	ev->summary = store_col_text(a, st, 8);
 }
 
-int store_live_event_save(store *s, struct store_live_event *ev,
-			  struct err *e)
+int store_live_event_save(store *s, struct store_live_event *ev, struct err *e)
 {
 	if ((int)ev->state < STORE_LIVE_UPCOMING ||
 	    ev->state > STORE_LIVE_ENDED)
-		return err_set(e, ERR_INVALID, "live event: state: %d is not "
-					       "valid",
+		return err_set(e, ERR_INVALID,
+			       "live event: state: %d is not "
+			       "valid",
 			       (int)ev->state);
 	int texts = ev->edition && *ev->edition;
 	if (texts && (!ev->title || !*ev->title))
@@ -53,9 +53,9 @@ int store_live_event_save(store *s, struct store_live_event *ev,
 	sqlite3_stmt *st = NULL;
 	int64_t id = 0;
 	int src;
-	const char *slug = ev->slug && *ev->slug
-				   ? ev->slug
-				   : store_slugify(c->scratch, ev->title);
+	const char *slug = ev->slug && *ev->slug ?
+				   ev->slug :
+				   store_slugify(c->scratch, ev->title);
 	const char *key = ev->key && *ev->key ? ev->key : slug;
 	if (!key || !*key) {
 		rc = err_set(e, ERR_INVALID, "live event: key: empty");
@@ -68,13 +68,14 @@ int store_live_event_save(store *s, struct store_live_event *ev,
 				"RETURNING id",
 				&st, e);
 	else
-		rc = store_stmt(c,
-				"INSERT INTO live_events (key, state, starts_at, "
-				"ends_at) VALUES (?2, ?3, ?4, ?5) ON CONFLICT "
-				"(key) DO UPDATE SET state = excluded.state, "
-				"starts_at = excluded.starts_at, ends_at = "
-				"excluded.ends_at RETURNING id",
-				&st, e);
+		rc = store_stmt(
+			c,
+			"INSERT INTO live_events (key, state, starts_at, "
+			"ends_at) VALUES (?2, ?3, ?4, ?5) ON CONFLICT "
+			"(key) DO UPDATE SET state = excluded.state, "
+			"starts_at = excluded.starts_at, ends_at = "
+			"excluded.ends_at RETURNING id",
+			&st, e);
 	if (rc)
 		goto out;
 	if (ev->id)
@@ -102,13 +103,14 @@ int store_live_event_save(store *s, struct store_live_event *ev,
 		rc = err_set(e, ERR_INVALID, "live event %s: slug: empty", key);
 		goto out;
 	}
-	rc = store_stmt(c,
-			"INSERT INTO live_event_texts (event_id, edition, slug, "
-			"title, summary) VALUES (?1, ?2, ?3, ?4, ?5) ON "
-			"CONFLICT (event_id, edition) DO UPDATE SET slug = "
-			"excluded.slug, title = excluded.title, summary = "
-			"excluded.summary",
-			&st, e);
+	rc = store_stmt(
+		c,
+		"INSERT INTO live_event_texts (event_id, edition, slug, "
+		"title, summary) VALUES (?1, ?2, ?3, ?4, ?5) ON "
+		"CONFLICT (event_id, edition) DO UPDATE SET slug = "
+		"excluded.slug, title = excluded.title, summary = "
+		"excluded.summary",
+		&st, e);
 	if (rc)
 		goto out;
 	store_bind_int(st, 1, id);
@@ -208,8 +210,7 @@ int store_live_event_list(store *s, struct arena *a, const char *edition,
 	return rc;
 }
 
-int store_live_entry_save(store *s, struct store_live_entry *en,
-			  struct err *e)
+int store_live_entry_save(store *s, struct store_live_entry *en, struct err *e)
 {
 	if (!en->event_id)
 		return err_set(e, ERR_INVALID, "live entry: event_id: missing");
@@ -217,8 +218,8 @@ int store_live_entry_save(store *s, struct store_live_entry *en,
 		return err_set(e, ERR_INVALID, "live entry: edition: empty");
 	int64_t now = (int64_t)time(NULL);
 	int64_t created = en->created_at ? en->created_at : now;
-	int64_t updated = en->id ? now : (en->updated_at ? en->updated_at
-							 : created);
+	int64_t updated = en->id ? now :
+				   (en->updated_at ? en->updated_at : created);
 	struct store_conn *c;
 	int rc = store_write_begin(s, &c, e);
 	if (rc)
@@ -226,12 +227,13 @@ int store_live_entry_save(store *s, struct store_live_entry *en,
 	sqlite3_stmt *st;
 	int64_t id = en->id;
 	if (en->id)
-		rc = store_stmt(c,
-				"UPDATE live_entries SET event_id = ?2, edition "
-				"= ?3, updated_at = ?5, author_id = ?6, body_md "
-				"= ?7, body_html = ?8, media_id = ?9, pinned = "
-				"?10, deleted = ?11, edited = 1 WHERE id = ?1",
-				&st, e);
+		rc = store_stmt(
+			c,
+			"UPDATE live_entries SET event_id = ?2, edition "
+			"= ?3, updated_at = ?5, author_id = ?6, body_md "
+			"= ?7, body_html = ?8, media_id = ?9, pinned = "
+			"?10, deleted = ?11, edited = 1 WHERE id = ?1",
+			&st, e);
 	else
 		rc = store_stmt(c,
 				"INSERT INTO live_entries (event_id, edition, "

@@ -29,11 +29,12 @@ int store_media_add(store *s, struct store_media *m, struct err *e)
 		return rc;
 	sqlite3_stmt *st;
 	int64_t id = 0;
-	rc = store_stmt(c,
-			"INSERT INTO media (sha256, mime, width, height, bytes, "
-			"path, alt, caption, credit, uploaded_by, created_at) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-			&st, e);
+	rc = store_stmt(
+		c,
+		"INSERT INTO media (sha256, mime, width, height, bytes, "
+		"path, alt, caption, credit, uploaded_by, created_at) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		&st, e);
 	if (rc == 0) {
 		store_bind_text(st, 1, m->sha256);
 		store_bind_text(st, 2, m->mime);
@@ -127,11 +128,12 @@ int store_media_get(store *s, struct arena *a, int64_t id,
 		store_stmt_done(c, st);
 	}
 	if (rc == 0)
-		rc = store_stmt(c,
-				"SELECT width, height, format, path, bytes FROM "
-				"media_variants WHERE media_id = ?1 ORDER BY "
-				"width, id",
-				&st, e);
+		rc = store_stmt(
+			c,
+			"SELECT width, height, format, path, bytes FROM "
+			"media_variants WHERE media_id = ?1 ORDER BY "
+			"width, id",
+			&st, e);
 	if (rc == 0) {
 		store_bind_int(st, 1, id);
 		size_t cap = 0;
@@ -155,8 +157,8 @@ int store_media_get(store *s, struct arena *a, int64_t id,
 			v->bytes = sqlite3_column_int64(st, 4);
 		}
 		if (src != SQLITE_DONE)
-			rc = store_db_err(c, src, e, "media %" PRId64 " variants",
-					  id);
+			rc = store_db_err(c, src, e,
+					  "media %" PRId64 " variants", id);
 		store_stmt_done(c, st);
 	}
 	store_read_end(s, c);

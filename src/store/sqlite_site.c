@@ -25,8 +25,8 @@ int store_edition_exists(struct store_conn *c, const char *code, int *yes,
 {
 	*yes = 0;
 	sqlite3_stmt *st;
-	int rc = store_stmt(c, "SELECT 1 FROM editions WHERE code = ?1", &st,
-			    e);
+	int rc =
+		store_stmt(c, "SELECT 1 FROM editions WHERE code = ?1", &st, e);
 	if (rc)
 		return rc;
 	store_bind_text(st, 1, code);
@@ -90,7 +90,8 @@ int store_edition_list(store *s, struct arena *a, struct store_edition **out,
 	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
-			struct store_edition *p = arena_alloc(a, cap * sizeof *p);
+			struct store_edition *p =
+				arena_alloc(a, cap * sizeof *p);
 			if (*n)
 				memcpy(p, *out, *n * sizeof *p);
 			*out = p;
@@ -123,8 +124,8 @@ int store_setting_set(store *s, const char *key, const char *value,
 	rc = store_stmt(c,
 			value ? "INSERT INTO settings (key, value) VALUES "
 				"(?1, ?2) ON CONFLICT (key) DO UPDATE SET "
-				"value = excluded.value"
-			      : "DELETE FROM settings WHERE key = ?1",
+				"value = excluded.value" :
+				"DELETE FROM settings WHERE key = ?1",
 			&st, e);
 	if (rc == 0) {
 		store_bind_text(st, 1, key);
@@ -178,7 +179,8 @@ int store_setting_list(store *s, struct arena *a, struct store_setting **out,
 	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 32;
-			struct store_setting *p = arena_alloc(a, cap * sizeof *p);
+			struct store_setting *p =
+				arena_alloc(a, cap * sizeof *p);
 			if (*n)
 				memcpy(p, *out, *n * sizeof *p);
 			*out = p;
@@ -197,12 +199,12 @@ int store_setting_list(store *s, struct arena *a, struct store_setting **out,
 /* ---- rubrics -------------------------------------------------------- */
 
 /* Texts of ?1, or with ?1 NULL of the first edition that has some. */
-#define RUBRIC_SELECT                                                      \
-	"SELECT r.id, r.key, r.position, t.edition, t.name, t.slug, "     \
-	"t.description FROM rubrics r LEFT JOIN rubric_texts t ON "        \
-	"t.rubric_id = r.id AND t.edition = COALESCE(?1, (SELECT "         \
-	"t2.edition FROM rubric_texts t2 JOIN editions e2 ON e2.code = "   \
-	"t2.edition WHERE t2.rubric_id = r.id ORDER BY e2.position, "     \
+#define RUBRIC_SELECT                                                          \
+	"SELECT r.id, r.key, r.position, t.edition, t.name, t.slug, "          \
+	"t.description FROM rubrics r LEFT JOIN rubric_texts t ON "            \
+	"t.rubric_id = r.id AND t.edition = COALESCE(?1, (SELECT "             \
+	"t2.edition FROM rubric_texts t2 JOIN editions e2 ON e2.code = "       \
+	"t2.edition WHERE t2.rubric_id = r.id ORDER BY e2.position, "          \
 	"e2.code LIMIT 1)) WHERE (?1 IS NULL OR t.edition IS NOT NULL) "
 
 static void rubric_row(struct arena *a, sqlite3_stmt *st,
@@ -275,9 +277,9 @@ int store_rubric_save(store *s, struct store_rubric *r, struct err *e)
 	if (rc || !texts)
 		goto out;
 
-	const char *slug = r->slug && *r->slug ? r->slug
-					       : store_slugify(c->scratch,
-							       r->name);
+	const char *slug = r->slug && *r->slug ?
+				   r->slug :
+				   store_slugify(c->scratch, r->name);
 	if (!*slug)
 		slug = store_slugify(c->scratch, r->key);
 	rc = store_stmt(c,
@@ -339,7 +341,8 @@ static int rubric_get_where(store *s, struct arena *a, const char *sql,
 		else if (src == SQLITE_DONE)
 			rc = err_set(e, ERR_NOTFOUND,
 				     "rubric %lld in edition %s: no such row",
-				     (long long)id, edition ? edition : "(any)");
+				     (long long)id,
+				     edition ? edition : "(any)");
 		else
 			rc = store_db_err(c, src, e, "rubric");
 		store_stmt_done(c, st);
@@ -348,9 +351,8 @@ static int rubric_get_where(store *s, struct arena *a, const char *sql,
 	return rc;
 }
 
-int store_rubric_get(store *s, struct arena *a, int64_t id,
-		     const char *edition, struct store_rubric *out,
-		     struct err *e)
+int store_rubric_get(store *s, struct arena *a, int64_t id, const char *edition,
+		     struct store_rubric *out, struct err *e)
 {
 	return rubric_get_where(s, a, RUBRIC_SELECT "AND r.id = ?2", edition,
 				id, NULL, out, e);
@@ -369,8 +371,9 @@ int store_rubric_by_slug(store *s, struct arena *a, const char *edition,
 			 struct err *e)
 {
 	if (!edition)
-		return err_set(e, ERR_INVALID, "rubric by slug: edition: "
-					       "missing");
+		return err_set(e, ERR_INVALID,
+			       "rubric by slug: edition: "
+			       "missing");
 	return rubric_get_where(s, a,
 				"SELECT r.id, r.key, r.position, t.edition, "
 				"t.name, t.slug, t.description FROM "
@@ -398,7 +401,8 @@ int store_rubric_list(store *s, struct arena *a, const char *edition,
 	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
-			struct store_rubric *p = arena_alloc(a, cap * sizeof *p);
+			struct store_rubric *p =
+				arena_alloc(a, cap * sizeof *p);
 			if (*n)
 				memcpy(p, *out, *n * sizeof *p);
 			*out = p;
@@ -414,12 +418,12 @@ int store_rubric_list(store *s, struct arena *a, const char *edition,
 
 /* ---- authors -------------------------------------------------------- */
 
-#define AUTHOR_SELECT                                                      \
-	"SELECT au.id, au.slug, au.user_id, au.photo_media_id, au.links, " \
-	"t.edition, t.name, t.bio FROM authors au LEFT JOIN author_texts " \
-	"t ON t.author_id = au.id AND t.edition = COALESCE(?1, (SELECT "   \
-	"t2.edition FROM author_texts t2 JOIN editions e2 ON e2.code = "   \
-	"t2.edition WHERE t2.author_id = au.id ORDER BY e2.position, "    \
+#define AUTHOR_SELECT                                                          \
+	"SELECT au.id, au.slug, au.user_id, au.photo_media_id, au.links, "     \
+	"t.edition, t.name, t.bio FROM authors au LEFT JOIN author_texts "     \
+	"t ON t.author_id = au.id AND t.edition = COALESCE(?1, (SELECT "       \
+	"t2.edition FROM author_texts t2 JOIN editions e2 ON e2.code = "       \
+	"t2.edition WHERE t2.author_id = au.id ORDER BY e2.position, "         \
 	"e2.code LIMIT 1)) WHERE (?1 IS NULL OR t.edition IS NOT NULL) "
 
 static void author_row(struct arena *a, sqlite3_stmt *st,
@@ -448,9 +452,9 @@ int store_author_save(store *s, struct store_author *au, struct err *e)
 	sqlite3_stmt *st = NULL;
 	int64_t id = 0;
 	int src;
-	const char *slug = au->slug && *au->slug
-				   ? au->slug
-				   : store_slugify(c->scratch, au->name);
+	const char *slug = au->slug && *au->slug ?
+				   au->slug :
+				   store_slugify(c->scratch, au->name);
 	if (!*slug) {
 		rc = err_set(e, ERR_INVALID, "author: slug: empty");
 		goto out;
@@ -472,14 +476,15 @@ int store_author_save(store *s, struct store_author *au, struct err *e)
 				"RETURNING id",
 				&st, e);
 	else
-		rc = store_stmt(c,
-				"INSERT INTO authors (slug, user_id, "
-				"photo_media_id, links) VALUES (?2, ?3, ?4, ?5) "
-				"ON CONFLICT (slug) DO UPDATE SET user_id = "
-				"excluded.user_id, photo_media_id = "
-				"excluded.photo_media_id, links = "
-				"excluded.links RETURNING id",
-				&st, e);
+		rc = store_stmt(
+			c,
+			"INSERT INTO authors (slug, user_id, "
+			"photo_media_id, links) VALUES (?2, ?3, ?4, ?5) "
+			"ON CONFLICT (slug) DO UPDATE SET user_id = "
+			"excluded.user_id, photo_media_id = "
+			"excluded.photo_media_id, links = "
+			"excluded.links RETURNING id",
+			&st, e);
 	if (rc)
 		goto out;
 	if (au->id)
@@ -560,7 +565,8 @@ static int author_get_where(store *s, struct arena *a, const char *sql,
 		else if (src == SQLITE_DONE)
 			rc = err_set(e, ERR_NOTFOUND,
 				     "author %lld in edition %s: no such row",
-				     (long long)id, edition ? edition : "(any)");
+				     (long long)id,
+				     edition ? edition : "(any)");
 		else
 			rc = store_db_err(c, src, e, "author");
 		store_stmt_done(c, st);
@@ -569,9 +575,8 @@ static int author_get_where(store *s, struct arena *a, const char *sql,
 	return rc;
 }
 
-int store_author_get(store *s, struct arena *a, int64_t id,
-		     const char *edition, struct store_author *out,
-		     struct err *e)
+int store_author_get(store *s, struct arena *a, int64_t id, const char *edition,
+		     struct store_author *out, struct err *e)
 {
 	return author_get_where(s, a, AUTHOR_SELECT "AND au.id = ?2", edition,
 				id, NULL, out, e);
@@ -581,8 +586,8 @@ int store_author_by_slug(store *s, struct arena *a, const char *slug,
 			 const char *edition, struct store_author *out,
 			 struct err *e)
 {
-	return author_get_where(s, a, AUTHOR_SELECT "AND au.slug = ?2",
-				edition, 0, slug ? slug : "", out, e);
+	return author_get_where(s, a, AUTHOR_SELECT "AND au.slug = ?2", edition,
+				0, slug ? slug : "", out, e);
 }
 
 int store_author_list(store *s, struct arena *a, const char *edition,
@@ -603,7 +608,8 @@ int store_author_list(store *s, struct arena *a, const char *edition,
 	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
-			struct store_author *p = arena_alloc(a, cap * sizeof *p);
+			struct store_author *p =
+				arena_alloc(a, cap * sizeof *p);
 			if (*n)
 				memcpy(p, *out, *n * sizeof *p);
 			*out = p;

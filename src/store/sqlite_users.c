@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#define USER_COLUMNS                                                     \
-	"id, login, display_name, email, password_hash, role, disabled, " \
+#define USER_COLUMNS                                                           \
+	"id, login, display_name, email, password_hash, role, disabled, "      \
 	"created_at"
 
 static void user_row(struct arena *a, sqlite3_stmt *st, struct store_user *u)
@@ -80,8 +80,8 @@ int store_user_add(store *s, struct store_user *u, struct err *e)
 		if (src == SQLITE_DONE)
 			id = sqlite3_last_insert_rowid(c->db);
 		else if (store_err_code(src) == ERR_CONFLICT)
-			rc = err_set(e, ERR_CONFLICT,
-				     "user %s: login is taken", u->login);
+			rc = err_set(e, ERR_CONFLICT, "user %s: login is taken",
+				     u->login);
 		else
 			rc = store_db_err(c, src, e, "user %s", u->login);
 		store_stmt_done(c, st);
@@ -95,8 +95,8 @@ int store_user_add(store *s, struct store_user *u, struct err *e)
 }
 
 static int user_get_where(store *s, struct arena *a, const char *sql,
-			  int64_t id, const char *login,
-			  struct store_user *out, struct err *e)
+			  int64_t id, const char *login, struct store_user *out,
+			  struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	struct store_conn *c;
@@ -131,7 +131,8 @@ int store_user_get(store *s, struct arena *a, int64_t id,
 		   struct store_user *out, struct err *e)
 {
 	return user_get_where(s, a,
-			      "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
+			      "SELECT " USER_COLUMNS
+			      " FROM users WHERE id = ?1",
 			      id, NULL, out, e);
 }
 
@@ -178,7 +179,8 @@ int store_user_list(store *s, struct arena *a, struct store_user **out,
 int store_user_update(store *s, const struct store_user *u, struct err *e)
 {
 	if (!role_valid(u->role))
-		return err_set(e, ERR_INVALID, "user %lld: role: %d is not valid",
+		return err_set(e, ERR_INVALID,
+			       "user %lld: role: %d is not valid",
 			       (long long)u->id, (int)u->role);
 	struct store_conn *c;
 	int rc = store_write_begin(s, &c, e);
@@ -211,8 +213,7 @@ int store_user_update(store *s, const struct store_user *u, struct err *e)
 
 /* ---- sessions ------------------------------------------------------- */
 
-int store_session_add(store *s, const struct store_session *ss,
-		      struct err *e)
+int store_session_add(store *s, const struct store_session *ss, struct err *e)
 {
 	if (!ss->id_hash || !*ss->id_hash)
 		return err_set(e, ERR_INVALID, "session: id_hash: empty");
@@ -221,11 +222,12 @@ int store_session_add(store *s, const struct store_session *ss,
 	if (rc)
 		return rc;
 	sqlite3_stmt *st;
-	rc = store_stmt(c,
-			"INSERT INTO sessions (id_hash, user_id, csrf, "
-			"created_at, last_seen, expires_at) VALUES (?1, ?2, ?3, "
-			"?4, ?5, ?6)",
-			&st, e);
+	rc = store_stmt(
+		c,
+		"INSERT INTO sessions (id_hash, user_id, csrf, "
+		"created_at, last_seen, expires_at) VALUES (?1, ?2, ?3, "
+		"?4, ?5, ?6)",
+		&st, e);
 	if (rc == 0) {
 		store_bind_text(st, 1, ss->id_hash);
 		store_bind_int(st, 2, ss->user_id);
@@ -271,7 +273,8 @@ int store_session_get(store *s, struct arena *a, const char *id_hash,
 			out->last_seen = sqlite3_column_int64(st, 4);
 			out->expires_at = sqlite3_column_int64(st, 5);
 		} else if (src == SQLITE_DONE) {
-			rc = err_set(e, ERR_NOTFOUND, "session: no such session");
+			rc = err_set(e, ERR_NOTFOUND,
+				     "session: no such session");
 		} else {
 			rc = store_db_err(c, src, e, "session");
 		}
@@ -303,7 +306,8 @@ static int session_write(store *s, const char *sql, const char *id_hash,
 		if (src != SQLITE_DONE)
 			rc = store_db_err(c, src, e, "session");
 		else if (must_exist && sqlite3_changes(c->db) == 0)
-			rc = err_set(e, ERR_NOTFOUND, "session: no such session");
+			rc = err_set(e, ERR_NOTFOUND,
+				     "session: no such session");
 		store_stmt_done(c, st);
 	}
 	return store_write_end(s, c, rc, e);

@@ -101,8 +101,9 @@ static void test_open_errors(void **state)
 	/* an unrelated SQLite database */
 	snprintf(db, sizeof db, "%s/other.db", dir);
 	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(raw, "PRAGMA application_id = 42; "
-					   "CREATE TABLE t (x)",
+	assert_int_equal(sqlite3_exec(raw,
+				      "PRAGMA application_id = 42; "
+				      "CREATE TABLE t (x)",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(raw);
@@ -129,8 +130,10 @@ static void test_editions(void **state)
 	struct ts *t = *state;
 	struct err e = {0};
 	ts_seed(t);
-	struct store_edition ed = {
-		.code = "ru", .name = "Русский", .prefix = "/ru", .position = 1};
+	struct store_edition ed = {.code = "ru",
+				   .name = "Русский",
+				   .prefix = "/ru",
+				   .position = 1};
 	assert_int_equal(store_edition_upsert(t->s, &ed, &e), 0); /* again */
 	struct store_edition *eds;
 	size_t n;
@@ -182,17 +185,15 @@ static void test_rubrics_two_editions(void **state)
 	assert_int_equal(store_rubric_by_slug(t->s, t->a, "en", "politika",
 					      &got, &e),
 			 ERR_NOTFOUND);
-	assert_int_equal(store_rubric_by_key(t->s, t->a, "politics", "en",
-					     &got, &e),
-			 0);
+	assert_int_equal(
+		store_rubric_by_key(t->s, t->a, "politics", "en", &got, &e), 0);
 	assert_string_equal(got.name, "Politics");
 	assert_int_equal(store_rubric_get(t->s, t->a, id, NULL, &got, &e), 0);
 	assert_string_equal(got.edition, "en"); /* first edition */
 
 	struct store_rubric *list;
 	size_t n;
-	assert_int_equal(store_rubric_list(t->s, t->a, "ru", &list, &n, &e),
-			 0);
+	assert_int_equal(store_rubric_list(t->s, t->a, "ru", &list, &n, &e), 0);
 	assert_int_equal(n, 2); /* analytics (seed) + politics */
 	assert_string_equal(list[0].key, "analytics");
 	assert_string_equal(list[1].name, "Политика");
@@ -203,8 +204,7 @@ static void test_rubrics_two_editions(void **state)
 				  .edition = "en",
 				  .name = "Sport"};
 	assert_int_equal(store_rubric_save(t->s, &sp, &e), 0);
-	assert_int_equal(store_rubric_list(t->s, t->a, "ru", &list, &n, &e),
-			 0);
+	assert_int_equal(store_rubric_list(t->s, t->a, "ru", &list, &n, &e), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(store_rubric_get(t->s, t->a, sp.id, "ru", &got, &e),
 			 ERR_NOTFOUND);
@@ -256,8 +256,7 @@ static void test_authors_two_editions(void **state)
 	assert_string_equal(got.name, "Anna Berg");
 	struct store_author *list;
 	size_t n;
-	assert_int_equal(store_author_list(t->s, t->a, "ru", &list, &n, &e),
-			 0);
+	assert_int_equal(store_author_list(t->s, t->a, "ru", &list, &n, &e), 0);
 	assert_int_equal(n, 3); /* two seeded + Mira */
 	assert_int_equal(store_author_get(t->s, t->a, 99999, "en", &got, &e),
 			 ERR_NOTFOUND);
@@ -298,9 +297,8 @@ static void test_users(void **state)
 	assert_non_null(strstr(e.msg, "login"));
 
 	struct store_user got;
-	assert_int_equal(store_user_by_login(t->s, t->a, "editor.one", &got,
-					     &e),
-			 0);
+	assert_int_equal(
+		store_user_by_login(t->s, t->a, "editor.one", &got, &e), 0);
 	assert_int_equal(got.id, u.id);
 	assert_int_equal(got.role, STORE_ROLE_EDITOR);
 	assert_string_equal(got.password_hash, "$argon2id$v=19$abc");
@@ -438,16 +436,14 @@ static void test_audit(void **state)
 	assert_int_equal(store_audit_add(t->s, 0, "article.publish", "article",
 					 12, "by scheduler", &e),
 			 0);
-	assert_int_equal(store_audit_add(t->s, 0, "user.login", "user", 3, "",
-					 &e),
-			 0);
+	assert_int_equal(
+		store_audit_add(t->s, 0, "user.login", "user", 3, "", &e), 0);
 	assert_int_equal(store_audit_add(t->s, 0, "", "x", 1, "", &e),
 			 ERR_INVALID);
 	struct store_audit *list;
 	size_t n;
-	assert_int_equal(store_audit_list(t->s, t->a, NULL, 0, 0, 0, &list, &n,
-					  &e),
-			 0);
+	assert_int_equal(
+		store_audit_list(t->s, t->a, NULL, 0, 0, 0, &list, &n, &e), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(list[0].action, "user.login"); /* newest first */
 	assert_int_equal(store_audit_list(t->s, t->a, "article", 12, 0, 10,
@@ -481,9 +477,8 @@ static void test_live(void **state)
 	assert_int_equal(store_live_event_save(t->s, &evr, &e), 0);
 	assert_int_equal(evr.id, ev.id);
 	struct store_live_event got;
-	assert_int_equal(store_live_event_get(t->s, t->a, ev.id, "ru", &got,
-					      &e),
-			 0);
+	assert_int_equal(
+		store_live_event_get(t->s, t->a, ev.id, "ru", &got, &e), 0);
 	assert_string_equal(got.title, "Визит: онлайн");
 	assert_string_equal(got.slug, "vizit-onlayn");
 	assert_int_equal(got.state, STORE_LIVE_LIVE);
@@ -497,9 +492,8 @@ static void test_live(void **state)
 					       STORE_LIVE_ENDED, &list, &n, &e),
 			 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(store_live_event_list(t->s, t->a, "en", -1, &list, &n,
-					       &e),
-			 0);
+	assert_int_equal(
+		store_live_event_list(t->s, t->a, "en", -1, &list, &n, &e), 0);
 	assert_int_equal(n, 1);
 
 	for (int i = 0; i < 5; i++) {
@@ -560,10 +554,16 @@ static void test_media(void **state)
 	struct ts *t = *state;
 	struct err e = {0};
 	struct store_media_variant vs[] = {
-		{.width = 320, .height = 180, .format = "webp",
-		 .path = "ab/cd-320.webp", .bytes = 9000},
-		{.width = 1280, .height = 720, .format = "webp",
-		 .path = "ab/cd-1280.webp", .bytes = 90000},
+		{.width = 320,
+		 .height = 180,
+		 .format = "webp",
+		 .path = "ab/cd-320.webp",
+		 .bytes = 9000},
+		{.width = 1280,
+		 .height = 720,
+		 .format = "webp",
+		 .path = "ab/cd-1280.webp",
+		 .bytes = 90000},
 	};
 	struct store_media m = {.sha256 = "abcd",
 				.mime = "image/jpeg",
@@ -627,10 +627,9 @@ static void test_slugify(void **state)
 	arena_free(a);
 }
 
-#define BOTH(f)                                                      \
-	cmocka_unit_test_setup_teardown(f, ts_setup_mem, ts_teardown), \
-		cmocka_unit_test_setup_teardown(f, ts_setup_file,     \
-						ts_teardown)
+#define BOTH(f)                                                                \
+	cmocka_unit_test_setup_teardown(f, ts_setup_mem, ts_teardown),         \
+		cmocka_unit_test_setup_teardown(f, ts_setup_file, ts_teardown)
 
 int main(void)
 {

@@ -23,11 +23,11 @@
 struct ts {
 	store *s;
 	struct arena *a;
-	char dir[64];      /* temp folder of a file store, "" for memory */
+	char dir[64]; /* temp folder of a file store, "" for memory */
 	int seeded;
-	int64_t rubric1;   /* "analytics", texts in en and ru */
-	int64_t author1;   /* "mira-alston" in en and ru */
-	int64_t author2;   /* "ivan-petrov" in en and ru */
+	int64_t rubric1; /* "analytics", texts in en and ru */
+	int64_t author1; /* "mira-alston" in en and ru */
+	int64_t author2; /* "ivan-petrov" in en and ru */
 };
 
 /* Remove a folder and the files in it (no subfolders). */
@@ -96,15 +96,19 @@ static inline void ts_seed(struct ts *t)
 	if (t->seeded)
 		return;
 	struct err e = {0};
-	struct store_edition en = {.code = "en", .name = "English",
-				   .prefix = "", .position = 0};
-	struct store_edition ru = {.code = "ru", .name = "Русский",
-				   .prefix = "/ru", .position = 1};
+	struct store_edition en = {
+		.code = "en", .name = "English", .prefix = "", .position = 0};
+	struct store_edition ru = {.code = "ru",
+				   .name = "Русский",
+				   .prefix = "/ru",
+				   .position = 1};
 	if (store_edition_upsert(t->s, &en, &e) ||
 	    store_edition_upsert(t->s, &ru, &e))
 		fail_msg("seed editions: %s", e.msg);
-	struct store_rubric r = {.key = "analytics", .position = 1,
-				 .edition = "en", .name = "Analytics",
+	struct store_rubric r = {.key = "analytics",
+				 .position = 1,
+				 .edition = "en",
+				 .name = "Analytics",
 				 .description = "Analytical materials"};
 	if (store_rubric_save(t->s, &r, &e))
 		fail_msg("seed rubric: %s", e.msg);

@@ -186,12 +186,11 @@ static void test_validation(void **state)
 	struct store_article_filter f = {.status = -1, .limit = 10};
 	struct store_article *list;
 	size_t n, total;
-	assert_int_equal(store_article_list(t->s, t->a, &f, &list, &n, &total,
-					    &e),
-			 0);
+	assert_int_equal(
+		store_article_list(t->s, t->a, &f, &list, &n, &total, &e), 0);
 	assert_int_equal(total, 0);
 	/* every kind is accepted */
-	const char *kinds[] = {"news",   "analysis", "interview",
+	const char *kinds[] = {"news",    "analysis", "interview",
 			       "opinion", "report",   "column"};
 	for (int i = 0; i < 6; i++) {
 		char slug[32];
@@ -238,8 +237,7 @@ static void test_conflicts(void **state)
 			 ERR_NOTFOUND);
 	struct store_revision *revs;
 	size_t n;
-	assert_int_equal(store_revision_list(t->s, t->a, art.id, &revs, &n,
-					     &e),
+	assert_int_equal(store_revision_list(t->s, t->a, art.id, &revs, &n, &e),
 			 0);
 	assert_int_equal(n, 2);
 
@@ -254,8 +252,7 @@ static void test_conflicts(void **state)
 	struct store_article other = art_new("en", "other", "Other");
 	save_ok(t, &other);
 	other.slug = "story";
-	assert_int_equal(store_article_save(t->s, &other, 0, &e),
-			 ERR_CONFLICT);
+	assert_int_equal(store_article_save(t->s, &other, 0, &e), ERR_CONFLICT);
 	assert_int_equal(store_article_get(t->s, t->a, other.id, &got, &e), 0);
 	assert_string_equal(got.slug, "other");
 	assert_int_equal(got.version, 1);
@@ -264,8 +261,7 @@ static void test_conflicts(void **state)
 	struct store_article ghost = art_new("en", "ghost", "Ghost");
 	ghost.id = 99999;
 	ghost.version = 1;
-	assert_int_equal(store_article_save(t->s, &ghost, 0, &e),
-			 ERR_NOTFOUND);
+	assert_int_equal(store_article_save(t->s, &ghost, 0, &e), ERR_NOTFOUND);
 }
 
 static void test_revisions(void **state)
@@ -286,8 +282,7 @@ static void test_revisions(void **state)
 	}
 	struct store_revision *revs;
 	size_t n;
-	assert_int_equal(store_revision_list(t->s, t->a, art.id, &revs, &n,
-					     &e),
+	assert_int_equal(store_revision_list(t->s, t->a, art.id, &revs, &n, &e),
 			 0);
 	assert_int_equal(n, 4);
 	assert_int_equal(revs[0].number, 4); /* newest first */
@@ -323,9 +318,9 @@ static void seed_list(struct ts *t, int64_t *ids)
 			 i % 4 == 0 ? " 100% sure" : "");
 		struct store_article art = art_new("en", slug, title);
 		art.publish_at = 1000 + i * 100;
-		art.status = i < 9 ? STORE_STATUS_PUBLISHED
-			     : i == 9 ? STORE_STATUS_DRAFT
-				      : STORE_STATUS_SCHEDULED;
+		art.status = i < 9  ? STORE_STATUS_PUBLISHED :
+			     i == 9 ? STORE_STATUS_DRAFT :
+				      STORE_STATUS_SCHEDULED;
 		art.rubric_id = i % 2 ? t->rubric1 : 0;
 		art.kind = i % 3 == 0 ? "opinion" : "news";
 		art.featured = i == 5;
@@ -362,9 +357,9 @@ static void test_list_filters(void **state)
 	size_t total, n;
 
 	/* everything in en, newest first, no bodies, with authors/tags */
-	n = list_ok(t, (struct store_article_filter){.edition = "en",
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){
+			    .edition = "en", .status = -1, .limit = 100},
 		    &l, &total);
 	assert_int_equal(n, 12);
 	assert_int_equal(total, 12);
@@ -382,64 +377,69 @@ static void test_list_filters(void **state)
 	assert_int_equal(l[11].n_tags, 0);
 
 	/* any edition */
-	n = list_ok(t, (struct store_article_filter){.status = -1}, &l,
-		    &total);
+	n = list_ok(t, (struct store_article_filter){.status = -1}, &l, &total);
 	assert_int_equal(total, 13);
 	assert_int_equal(n, 13); /* default limit 20 */
 
 	/* status */
-	n = list_ok(t, (struct store_article_filter){
-			       .edition = "en",
-			       .status = STORE_STATUS_PUBLISHED,
-			       .limit = 100},
-		    &l, &total);
+	n = list_ok(
+		t,
+		(struct store_article_filter){.edition = "en",
+					      .status = STORE_STATUS_PUBLISHED,
+					      .limit = 100},
+		&l, &total);
 	assert_int_equal(total, 9);
-	n = list_ok(t, (struct store_article_filter){
-			       .edition = "en",
-			       .status = STORE_STATUS_DRAFT,
-			       .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){.edition = "en",
+						  .status = STORE_STATUS_DRAFT,
+						  .limit = 100},
 		    &l, &total);
 	assert_int_equal(n, 1);
 	assert_int_equal(l[0].id, ids[9]);
 
 	/* pagination + total */
-	n = list_ok(t, (struct store_article_filter){
-			       .edition = "en",
-			       .status = STORE_STATUS_PUBLISHED,
-			       .offset = 4,
-			       .limit = 3},
-		    &l, &total);
+	n = list_ok(
+		t,
+		(struct store_article_filter){.edition = "en",
+					      .status = STORE_STATUS_PUBLISHED,
+					      .offset = 4,
+					      .limit = 3},
+		&l, &total);
 	assert_int_equal(n, 3);
 	assert_int_equal(total, 9);
 	assert_int_equal(l[0].id, ids[4]);
 	assert_int_equal(l[2].id, ids[2]);
-	n = list_ok(t, (struct store_article_filter){
-			       .edition = "en",
-			       .status = STORE_STATUS_PUBLISHED,
-			       .offset = 8,
-			       .limit = 3},
-		    &l, NULL);
+	n = list_ok(
+		t,
+		(struct store_article_filter){.edition = "en",
+					      .status = STORE_STATUS_PUBLISHED,
+					      .offset = 8,
+					      .limit = 3},
+		&l, NULL);
 	assert_int_equal(n, 1);
 	assert_int_equal(l[0].id, ids[0]);
 
 	/* rubric: odd ones */
-	n = list_ok(t, (struct store_article_filter){.rubric_id = t->rubric1,
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){.rubric_id = t->rubric1,
+						  .status = -1,
+						  .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 6);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(l[i].rubric_id, t->rubric1);
 
 	/* author: author2 on even ones (6), author1 on odd + i%4==0 */
-	n = list_ok(t, (struct store_article_filter){.author_id = t->author2,
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){.author_id = t->author2,
+						  .status = -1,
+						  .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 6);
-	n = list_ok(t, (struct store_article_filter){.author_id = t->author1,
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){.author_id = t->author1,
+						  .status = -1,
+						  .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 9); /* 6 odd + a00, a04, a08 */
 
@@ -448,17 +448,16 @@ static void test_list_filters(void **state)
 	struct err e = {0};
 	assert_int_equal(store_tag_by_slug(t->s, t->a, "en", "oil", &oil, &e),
 			 0);
-	assert_int_equal(store_tag_by_slug(t->s, t->a, "en", "energy", &energy,
-					   &e),
-			 0);
-	n = list_ok(t, (struct store_article_filter){.tag_id = oil.id,
-						     .status = -1,
-						     .limit = 100},
+	assert_int_equal(
+		store_tag_by_slug(t->s, t->a, "en", "energy", &energy, &e), 0);
+	n = list_ok(t,
+		    (struct store_article_filter){
+			    .tag_id = oil.id, .status = -1, .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 4); /* 1, 4, 7, 10 */
-	n = list_ok(t, (struct store_article_filter){.tag_id = energy.id,
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){
+			    .tag_id = energy.id, .status = -1, .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 8);
 	struct store_tag *tl;
@@ -469,60 +468,63 @@ static void test_list_filters(void **state)
 	assert_int_equal(n, 0);
 
 	/* kind, featured */
-	n = list_ok(t, (struct store_article_filter){.kind = "opinion",
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){
+			    .kind = "opinion", .status = -1, .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 4); /* 0, 3, 6, 9 */
-	n = list_ok(t, (struct store_article_filter){.featured_only = 1,
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){
+			    .featured_only = 1, .status = -1, .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 1);
 	assert_int_equal(l[0].id, ids[5]);
 
 	/* time bounds: publish_at = 1000 + i*100 */
-	n = list_ok(t, (struct store_article_filter){.edition = "en",
-						     .status = -1,
-						     .published_after = 1300,
-						     .published_before = 1600,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){.edition = "en",
+						  .status = -1,
+						  .published_after = 1300,
+						  .published_before = 1600,
+						  .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 3); /* 3, 4, 5 */
-	n = list_ok(t, (struct store_article_filter){.edition = "en",
-						     .status = -1,
-						     .not_after = 1200,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){.edition = "en",
+						  .status = -1,
+						  .not_after = 1200,
+						  .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 3); /* 0, 1, 2 */
 
 	/* title substring, with LIKE wildcards taken literally */
-	n = list_ok(t, (struct store_article_filter){.text = "100%",
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){
+			    .text = "100%", .status = -1, .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 3); /* 0, 4, 8 */
-	n = list_ok(t, (struct store_article_filter){.text = "story 1",
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){
+			    .text = "story 1", .status = -1, .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 2); /* 10, 11 (ASCII case-insensitive) */
-	n = list_ok(t, (struct store_article_filter){.text = "_",
-						     .status = -1,
-						     .limit = 100},
+	n = list_ok(t,
+		    (struct store_article_filter){
+			    .text = "_", .status = -1, .limit = 100},
 		    &l, &total);
 	assert_int_equal(total, 0);
 
 	/* combined */
-	n = list_ok(t, (struct store_article_filter){
-			       .edition = "en",
-			       .rubric_id = t->rubric1,
-			       .author_id = t->author1,
-			       .tag_id = energy.id,
-			       .status = STORE_STATUS_PUBLISHED,
-			       .not_after = 2000,
-			       .limit = 100},
-		    &l, &total);
+	n = list_ok(
+		t,
+		(struct store_article_filter){.edition = "en",
+					      .rubric_id = t->rubric1,
+					      .author_id = t->author1,
+					      .tag_id = energy.id,
+					      .status = STORE_STATUS_PUBLISHED,
+					      .not_after = 2000,
+					      .limit = 100},
+		&l, &total);
 	assert_int_equal(total, 3); /* odd, published, tagged: 1, 5, 7 */
 	assert_int_equal(n, 3);
 	assert_int_equal(l[0].id, ids[7]);
@@ -531,10 +533,11 @@ static void test_list_filters(void **state)
 	int64_t vid[] = {ids[2], ids[6]};
 	int64_t vd[] = {5, 50};
 	assert_int_equal(store_views_add(t->s, vid, vd, 2, &e), 0);
-	n = list_ok(t, (struct store_article_filter){.edition = "en",
-						     .status = -1,
-						     .order_by_views = 1,
-						     .limit = 3},
+	n = list_ok(t,
+		    (struct store_article_filter){.edition = "en",
+						  .status = -1,
+						  .order_by_views = 1,
+						  .limit = 3},
 		    &l, &total);
 	assert_int_equal(l[0].id, ids[6]);
 	assert_int_equal(l[0].views, 50);
@@ -562,20 +565,18 @@ static void test_publish_due_and_views(void **state)
 	save_ok(t, &a3);
 	int64_t *ids;
 	size_t n;
-	assert_int_equal(store_article_publish_due(t->s, t->a, now, &ids, &n,
-						   &e),
-			 0);
+	assert_int_equal(
+		store_article_publish_due(t->s, t->a, now, &ids, &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(ids[0], a1.id);
 	struct store_article got;
 	assert_int_equal(store_article_get(t->s, t->a, a1.id, &got, &e), 0);
 	assert_int_equal(got.status, STORE_STATUS_PUBLISHED);
-	assert_int_equal(store_article_publish_due(t->s, t->a, now, &ids, &n,
-						   &e),
-			 0);
+	assert_int_equal(
+		store_article_publish_due(t->s, t->a, now, &ids, &n, &e), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(store_article_publish_due(t->s, t->a, now + 7200,
-						   &ids, &n, &e),
+	assert_int_equal(store_article_publish_due(t->s, t->a, now + 7200, &ids,
+						   &n, &e),
 			 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(ids[0], a2.id);
@@ -606,7 +607,8 @@ static void test_unicode_roundtrip(void **state)
 	struct ts *t = *state;
 	struct err e = {0};
 	ts_seed(t);
-	const char *title = "Визит в Баку: «энергия» — и 🚀 emoji, ə ş ğ, 日本語";
+	const char *title =
+		"Визит в Баку: «энергия» — и 🚀 emoji, ə ş ğ, 日本語";
 	const char *body = "Абзац с \"кавычками\" и 'апострофами'; DROP TABLE "
 			   "articles; --\n\n* пункт\n* 𝔘𝔫𝔦𝔠𝔬𝔡𝔢\n";
 	struct store_article art = art_new("ru", "vizit", title);
@@ -626,9 +628,9 @@ static void test_unicode_roundtrip(void **state)
 	assert_true(got.tags[1].slug[0] != '\0');
 	struct store_article *l;
 	size_t total;
-	size_t n = list_ok(t, (struct store_article_filter){.text = "Баку",
-							   .status = -1},
-			   &l, &total);
+	size_t n = list_ok(
+		t, (struct store_article_filter){.text = "Баку", .status = -1},
+		&l, &total);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_check(t->s, &e), 0);
 }
@@ -642,7 +644,7 @@ static void test_bulk_5000(void **state)
 	ts_seed(t);
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	static const char *const tagnames[] = {"energy", "oil", "gas",
+	static const char *const tagnames[] = {"energy", "oil",      "gas",
 					       "trade",  "politics", "port"};
 	char slug[64], title[64];
 	int64_t first = 0;
@@ -658,8 +660,9 @@ static void test_bulk_5000(void **state)
 			int64_t au[] = {t->author1, t->author2};
 			art.author_ids = au;
 			art.n_authors = 1 + (size_t)(k % 4 == 0);
-			struct store_tag tg[] = {{.name = (char *)tagnames[k % 6]},
-						 {.name = (char *)tagnames[(k + 1) % 6]}};
+			struct store_tag tg[] = {
+				{.name = (char *)tagnames[k % 6]},
+				{.name = (char *)tagnames[(k + 1) % 6]}};
 			art.tags = tg;
 			art.n_tags = 2;
 			if (store_article_save(t->s, &art, 0, &e))
@@ -686,9 +689,9 @@ static void test_bulk_5000(void **state)
 
 	struct store_article *l;
 	size_t total;
-	size_t n = list_ok(t, (struct store_article_filter){.edition = "en",
-							   .status = -1,
-							   .limit = 50},
+	size_t n = list_ok(t,
+			   (struct store_article_filter){
+				   .edition = "en", .status = -1, .limit = 50},
 			   &l, &total);
 	assert_int_equal(total, 5000);
 	assert_int_equal(n, 50);
@@ -728,9 +731,8 @@ static void *reader_main(void *p)
 	for (int i = 0; i < 200; i++) {
 		struct store_article *l;
 		size_t n, total;
-		struct store_article_filter f = {.edition = "en",
-						 .status = -1,
-						 .limit = 10};
+		struct store_article_filter f = {
+			.edition = "en", .status = -1, .limit = 10};
 		if (store_article_list(th->t->s, a, &f, &l, &n, &total, &e) ||
 		    (n && l[0].title[0] == '\0')) {
 			th->fails++;
@@ -772,14 +774,17 @@ static void test_threads(void **state)
 {
 	struct ts *t = *state;
 	ts_seed(t);
-	enum { READERS = 24, WRITERS = 4 };
+	enum {
+		READERS = 24,
+		WRITERS = 4
+	};
 	pthread_t tid[READERS + WRITERS];
 	struct thr th[READERS + WRITERS];
 	for (int i = 0; i < READERS + WRITERS; i++) {
 		th[i] = (struct thr){.t = t, .id = i};
 		assert_int_equal(pthread_create(&tid[i], NULL,
-						i < READERS ? reader_main
-							    : writer_main,
+						i < READERS ? reader_main :
+							      writer_main,
 						&th[i]),
 				 0);
 	}
@@ -797,10 +802,9 @@ static void test_threads(void **state)
 	assert_int_equal(store_check(t->s, &e), 0);
 }
 
-#define BOTH(f)                                                      \
-	cmocka_unit_test_setup_teardown(f, ts_setup_mem, ts_teardown), \
-		cmocka_unit_test_setup_teardown(f, ts_setup_file,     \
-						ts_teardown)
+#define BOTH(f)                                                                \
+	cmocka_unit_test_setup_teardown(f, ts_setup_mem, ts_teardown),         \
+		cmocka_unit_test_setup_teardown(f, ts_setup_file, ts_teardown)
 
 int main(void)
 {
