@@ -73,8 +73,11 @@ int demo_load(store *s, int64_t now, struct err *e);
  * deterministic for a given number.
  *
  * Writes go in bulk transactions of about 5,000 articles: a crash or kill
- * leaves a consistent database holding the batches committed so far; an
- * error rolls back the current batch only and returns.
+ * leaves a consistent database holding the batches committed so far
+ * (whole translation pairs); an error rolls back the current batch only
+ * and returns. One helper thread generates and renders the texts ahead
+ * of the writes (the store is called from the calling thread only); if
+ * it cannot be started, the work is done inline.
  *
  * progress: when non-zero, print "demo: N/n articles per edition (en, ru)"
  * to stderr on one line, redrawn with \r at most 10 times a second, and a
