@@ -81,13 +81,15 @@ deps:
 	@scripts/install-deps
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@scripts/run-demo $(BUILD)/gazette
 
 unit: $(UNIT_BINS)
 
+JOBS := $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	@$(MAKE) --no-print-directory SAN=address,undefined all unit
+	@$(MAKE) --no-print-directory -j$(JOBS) SAN=address,undefined all unit
 	@scripts/run-tests build-san
 
 bench: deps

@@ -28,18 +28,26 @@ const START_TIMEOUT_MS = 20000;
 const STOP_TIMEOUT_MS = 10000;
 const LISTENING = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
 
-/* Every server started by this file, to report on and to kill at exit. */
+/*
+ * Every server started in this test file. At exit, one still running is
+ * killed and its folder removed; when the file failed, the last lines of
+ * every server's output are printed (they land in the test log).
+ */
 const servers = new Set();
+const REPORT_LINES = 60;
 
 process.on('exit', (code) => {
   for (const s of servers) {
-    if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
+    if (s.proc.exitCode === null && s.proc.signalCode === null) {
+      s.proc.kill('SIGKILL');
+      if (!s.kept) fs.rmSync(s.dataDir, { recursive: true, force: true });
+    }
     if (code !== 0 || process.exitCode) {
       const lines = s.stderr().trimEnd().split('\n');
-      process.stderr.write(`--- gazette serve (port ${s.port}), last ${Math.min(lines.length, 60)} `
-        + `of ${lines.length} stderr lines:\n${lines.slice(-60).join('\n')}\n`);
+      process.stderr.write(`--- gazette serve on port ${s.port}: last `
+        + `${Math.min(lines.length, REPORT_LINES)} of ${lines.length} lines of its output:\n`
+        + `${lines.slice(-REPORT_LINES).join('\n')}\n`);
     }
-    if (!s.kept) fs.rmSync(s.dataDir, { recursive: true, force: true });
   }
 });
 
@@ -151,7 +159,6 @@ export async function startServer({ demo = false, init = true, args = [], env = 
         timer = setTimeout(() => resolve(null), STOP_TIMEOUT_MS);
       })]);
       clearTimeout(timer);
-      servers.delete(srv);
       if (!kept) fs.rmSync(dataDir, { recursive: true, force: true });
       if (res === null) {
         proc.kill('SIGKILL');
