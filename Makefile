@@ -38,7 +38,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 EMBED_IN  := $(shell find theme locales demo/content -type f 2>/dev/null | sort)
 VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-.PHONY: all run test unit deps bench fmt clean
+.PHONY: all run test unit deps bench fmt fuzz fuzz-lib clean
 all: $(BUILD)/gazette
 
 $(BUILD)/gazette: $(OBJS)
@@ -96,10 +96,35 @@ bench: deps
 	@$(MAKE) --no-print-directory BUILD=build-bench OPT='-O3 -DNDEBUG' all
 	@bench/run build-bench/gazette
 
+# Fuzz targets (tests/fuzz/fuzz_*.c) with clang's libFuzzer + ASan/UBSan;
+# each runs FUZZ_SECONDS (default 30) on its corpus in build-fuzz/corpus.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+FUZZ_LIB := build-fuzz/lib/libgazette.a
+
+fuzz-lib:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz/lib CC=clang \
+		CFLAGS='-O1 -g -fsanitize=fuzzer-no-link' SAN=address,undefined \
+		$(FUZZ_LIB)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c fuzz-lib
+	$(Q)clang -std=c11 -D_GNU_SOURCE -O1 -g -Isrc $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) \
+		-pthread $(LDLIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build-fuzz/corpus/$$(basename $$t); \
+		echo "fuzz $$t for $(FUZZ_SECONDS) s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			build-fuzz/corpus/$$(basename $$t) 2>&1 | tail -2 || exit 1; \
+	done
+
 fmt:
 	clang-format -i $$(find src tests tools -name '*.[ch]')
 
 clean:
-	rm -rf build build-san build-bench
+	rm -rf build build-san build-bench build-fuzz
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
