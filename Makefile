@@ -14,7 +14,7 @@ BUILD    ?= build$(if $(SAN),-san)
 CC       ?= cc
 OPT      ?= -O2
 PKGS      = libmicrohttpd sqlite3 jansson inih libsodium zlib libbrotlienc \
-            libbrotlidec libcmark-gfm
+            libbrotlidec libcmark-gfm vips
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
               -lcmark-gfm-extensions -lstemmer

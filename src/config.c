@@ -55,6 +55,10 @@ static const struct config_def config_defs[] = {
 	CFG("http", "access_log", CONFIG_BOOL, access_log, "on", 0, 1),
 	CFG("http", "shutdown_grace", CONFIG_INT, shutdown_grace, "10", 0, 600),
 	CFG("log", "level", CONFIG_STR, log_level, "info", 0, 0),
+	CFG("cache", "enabled", CONFIG_BOOL, cache_enabled, "on", 0, 1),
+	CFG("cache", "size", CONFIG_SIZE, cache_size, "64m", 65536,
+	    68719476736LL),
+	CFG("cache", "ttl", CONFIG_INT, cache_ttl, "60", 1, 86400),
 };
 
 #define CONFIG_NDEFS (sizeof config_defs / sizeof config_defs[0])

@@ -44,6 +44,10 @@ struct config {
 	int shutdown_grace;             /* seconds to finish in-flight work */
 	/* [log] */
 	char *log_level; /* debug, info, warn, error */
+	/* [cache] */
+	int cache_enabled;  /* 1: page cache of reader pages and feeds */
+	size_t cache_size;  /* bytes the page cache may hold */
+	int cache_ttl;      /* seconds a cached page is served at most */
 	/* [editions] */
 	struct config_edition editions[CONFIG_MAX_EDITIONS];
 	int n_editions;

@@ -7,7 +7,9 @@
 #include "app.h"
 #include "demo/demo.h"
 #include "http/internal.h"
+#include "media/media.h"
 #include "newsroom/password.h"
+#include "newsroom/scheduler.h"
 #include "util/arena.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -338,13 +340,27 @@ static int cmd_serve(int argc, char **argv)
 
 	main_site_open(0);
 	struct err e = {0};
+	/* libvips for media uploads: once, before the server's threads */
+	if (media_init(argv[0], &e) != 0)
+		log_fatal("%s", e.msg);
 	if (http_static_load(app->cfg->theme_dir, &app->statics, &e) != 0)
 		log_fatal("theme: %s", e.msg);
 	if (http_pages_load(app->cfg->theme_dir, app->cfg, &app->pages, &e) != 0)
 		log_fatal("theme: %s", e.msg);
 	app->started_at = (long long)time(NULL);
+	/* Articles whose time came while the server was down go live now. */
+	size_t n_due = 0;
+	if (newsroom_publish_due(app->store, (int64_t)time(NULL), NULL, NULL,
+				 &n_due, &e) != 0)
+		log_error("scheduler: %s", e.msg);
+	else if (n_due)
+		log_info("scheduler: %zu overdue articles published", n_due);
 	int port;
 	if (http_server_start(app, &app->server, &port, &e) != 0)
+		log_fatal("%s", e.msg);
+	struct newsroom_scheduler *sched = NULL;
+	if (newsroom_scheduler_start(app->store, 0, newsroom_scheduler_purge,
+				     NULL, &sched, &e) != 0)
 		log_fatal("%s", e.msg);
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -357,12 +373,14 @@ static int cmd_serve(int argc, char **argv)
 	sigwait(&stop, &sig);
 	log_info("%s received: finishing in-flight requests",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	newsroom_scheduler_stop(sched);
 	http_server_stop(app->server, app->cfg->shutdown_grace);
 	app->server = NULL;
 	http_pages_free(app->pages);
 	app->pages = NULL;
 	http_static_free(app->statics);
 	app->statics = NULL;
+	media_shutdown();
 	main_site_close();
 	log_info("stopped");
 	return 0;

@@ -20,6 +20,8 @@
 
 struct arena;
 struct app;
+struct http_server;
+struct http_cache_entry;
 
 #define HTTP_MAX_PARAMS 8    /* {name} captures in one route pattern */
 #define HTTP_MAX_QUERY 64    /* query parameters kept per request */
@@ -62,6 +64,17 @@ struct http_req {
 	size_t n_headers;
 
 	void *conn;              /* server-private (MHD connection) */
+	struct http_server *server; /* the server answering (server.c) */
+
+	/* page cache (http/cache.c); all NULL/0 when the cache is not used */
+	const char *cache_key;   /* key when the reply may come from or go to
+				  * the cache, else NULL (arena memory) */
+	const char *cache_tags;  /* Surrogate-Key words added by
+				  * http_cache_tag, or NULL (arena memory) */
+	struct http_cache_entry *cache_entry; /* hit: entry held until its
+					       * prebuilt response is queued */
+	int cache_enc;           /* hit: encoding of that response */
+	uint64_t cache_gen;      /* miss: purge generation before rendering */
 };
 
 typedef int (*http_handler)(struct http_req *r);
@@ -69,6 +82,8 @@ typedef int (*http_handler)(struct http_req *r);
 /* Route flags. */
 enum {
 	HTTP_ROUTE_EDITION = 1, /* pattern is below an edition prefix */
+	HTTP_ROUTE_NOCACHE = 2, /* never from the page cache (see cache.c:
+				 * which GET routes are cached by default) */
 };
 
 struct http_route {
@@ -140,9 +155,42 @@ int http_accepts_encoding(const struct http_req *r, const char *coding);
 /* HTTP date (RFC 7231 IMF-fixdate) into out (30 bytes). */
 void http_date_format(char out[32], int64_t t);
 
-/* ---- the server (http/server.c) ------------------------------------ */
+/* ---- page cache (http/cache.c) ------------------------------------- */
 
-struct http_server;
+/* Add Surrogate-Key words to r's cached reply (printf-style, one or more
+ * space-separated words like "r:12"). Handlers call it for what their
+ * page shows beyond the defaults the dispatcher adds (cache.c's header
+ * lists them); a purge of any word drops the page. Arena memory. */
+void http_cache_tag(struct http_req *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Purges: drop every cached page (of the running server; no-op when not
+ * serving) that shows what changed, before the write that changed it
+ * returns to its caller. Thread-safe, cheap (a scan of the cache under
+ * its shard locks, no I/O); call after the store write has committed.
+ *
+ * An article was published, edited, unpublished or deleted: drops its
+ * page and its translations' pages (language switch; by translation
+ * group), and every list of its edition (home, latest, rubric, author,
+ * tag, archive, feeds, sitemaps: they show the newest articles). Uses
+ * art's id, translation_group, edition, rubric_id, author_ids and tags.
+ * When an edit moved the article to another edition, rubric or slug,
+ * one call with the new state is enough (pages are found by id). */
+void http_cache_purge_article(const struct store_article *art);
+/* Everything of one edition (its rubrics, authors, edition settings,
+ * live banner changed). */
+void http_cache_purge_edition(const char *edition);
+/* Everything (site-wide settings, theme). */
+void http_cache_purge_all(void);
+/* Every page tagged with the Surrogate-Key word `key` ("a:12"). */
+void http_cache_purge_key(const char *key);
+
+/* POST /api/v1/views/{id} (http/views.c): count one view in memory (the
+ * flusher writes it within a second), answer {"id":N,"views":total}
+ * with no-store. 400 bad id, 404 unknown or not visible, 500 storage. */
+int http_views_beacon(struct http_req *r);
+
+/* ---- the server (http/server.c) ------------------------------------ */
 
 /* Start serving app->cfg's listen/port with the libmicrohttpd thread pool
  * (epoll). *port_out gets the bound port (useful with port 0). Caller
@@ -185,5 +233,74 @@ int page_author(struct http_req *r);
 int page_tag(struct http_req *r);
 int page_archive(struct http_req *r);
 int page_live(struct http_req *r);
+/* feeds: {prefix}[/rubric|author|tag/{slug}]/feed.xml|atom.xml|feed.json
+ * (http/feed.c); sitemaps and robots.txt (http/sitemap.c) */
+int page_feed(struct http_req *r);
+int page_sitemap_index(struct http_req *r);
+int page_sitemap_file(struct http_req *r);
+int page_sitemap_news(struct http_req *r);
+int page_robots(struct http_req *r);
+
+/* ---- newsroom (src/newsroom/) -------------------------------------- */
+
+/* Read the gz_session cookie, load its session and user, end it when
+ * idle or expired (or the user is disabled), touch it, and set r->user_id
+ * and r->role (0 and NONE without a live session). Called by the
+ * dispatcher before the role check. 0, or ERR_DB (logged; r stays
+ * anonymous). */
+int newsroom_session_attach(struct http_req *r);
+
+/* CSRF check of a state-changing newsroom request: the X-CSRF-Token
+ * header or the form field `csrf` must equal the session's token (for an
+ * anonymous request: the gz_csrf cookie), compared in constant time.
+ * 0 when it does; else replies 403 and returns -1. */
+int newsroom_csrf_check(struct http_req *r);
+
+/* Reply to a request whose role is below its route's: anonymous GET/HEAD
+ * under /newsroom get 303 to the login page (?next= back), everything
+ * else 403. Returns 0. */
+int newsroom_deny(struct http_req *r);
+
+int page_newsroom_home(struct http_req *r);
+int page_newsroom_login(struct http_req *r);
+int page_newsroom_login_post(struct http_req *r);
+int page_newsroom_logout(struct http_req *r);
+int page_newsroom_users(struct http_req *r);
+int page_newsroom_user_add(struct http_req *r);
+int page_newsroom_user_update(struct http_req *r);
+int page_newsroom_settings(struct http_req *r);
+int page_newsroom_settings_post(struct http_req *r);
+int page_newsroom_rubrics(struct http_req *r);
+int page_newsroom_rubrics_post(struct http_req *r);
+int page_newsroom_authors(struct http_req *r);
+int page_newsroom_authors_post(struct http_req *r);
+int page_newsroom_redirects(struct http_req *r);
+int page_newsroom_redirects_post(struct http_req *r);
+int page_newsroom_audit(struct http_req *r);
+
+/* newsroom articles: list, editor, autosave, preview, revisions
+ * (newsroom/articles.c, editor.c, article_revisions.c) */
+int page_newsroom_articles(struct http_req *r);
+int page_newsroom_article_new(struct http_req *r);
+int page_newsroom_article_edit(struct http_req *r);
+int page_newsroom_article_save(struct http_req *r);
+int page_newsroom_article_review(struct http_req *r);
+int page_newsroom_article_publish(struct http_req *r);
+int page_newsroom_article_schedule(struct http_req *r);
+int page_newsroom_article_unpublish(struct http_req *r);
+int page_newsroom_article_autosave(struct http_req *r);
+int page_newsroom_preview(struct http_req *r);
+int page_newsroom_article_revisions(struct http_req *r);
+int page_newsroom_revision(struct http_req *r);
+int page_newsroom_revision_restore(struct http_req *r);
+
+/* media library (newsroom/media_pages.c): the library page, upload,
+ * one image and its texts; GET /media/... serves the media folder's files
+ * (see media/media.h) */
+int page_newsroom_media(struct http_req *r);
+int page_newsroom_media_upload(struct http_req *r);
+int page_newsroom_media_item(struct http_req *r);
+int page_newsroom_media_update(struct http_req *r);
+int page_media_file(struct http_req *r);
 
 #endif

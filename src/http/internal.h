@@ -96,4 +96,64 @@ long page_number(struct http_req *r);
 void page_pager(struct http_req *r, struct render_val *ctx, long page,
 		size_t total, size_t per, const char *base_path);
 
+/* ---- distribution: SEO head, feeds, sitemaps (seo.c, feed.c,
+ * sitemap.c) ---------------------------------------------------------- */
+
+/* An image of a media item, as feeds, sitemaps and page markup name it. */
+struct seo_image {
+	const char *url;     /* absolute URL */
+	const char *type;    /* MIME type: "image/jpeg" */
+	int width, height;   /* pixels */
+	int64_t bytes;       /* file size, 0 when unknown */
+	const char *alt;     /* alt text, "" when none */
+	const char *caption; /* caption, "" when none */
+	const char *credit;  /* credit, "" when none */
+};
+
+/* The file of media `media_id` to show at min_width px or wider: among
+ * the variants (JPEG/PNG before WebP and others) the narrowest at least
+ * min_width wide, else the widest; the original only when no variant
+ * has a known image type. 0 and *out filled (arena memory), ERR_NOTFOUND
+ * when media_id is 0 or unknown or has no usable file, ERR_DB (logged
+ * with the request id). */
+int seo_image_get(struct http_req *r, int64_t media_id, int min_width,
+		  struct seo_image *out);
+
+/* Absolute URL of url: kept when it already has a scheme, else
+ * page_absolute. Arena memory. */
+const char *seo_absolute(struct http_req *r, const char *url);
+
+/* XML 1.0 text or attribute value of s (NULL: nothing): as
+ * render_escape_xml, and the non-characters U+FFFE/U+FFFF, which XML
+ * forbids, become U+FFFD. */
+void seo_xml(struct buf *b, const char *s);
+
+/* Reply 200 with r->out as a feed, sitemap or robots.txt: strong ETag
+ * (BLAKE2b of the body, the same form the page cache uses), Last-Modified
+ * mtime when > 0, Cache-Control "public, max-age=300"; 304 instead when
+ * the client's If-None-Match / If-Modified-Since shows it is current. */
+void seo_reply(struct http_req *r, const char *content_type, int64_t mtime);
+
+/* Head data of an article page, added to ctx (from page_context) for
+ * partials/seo_head.mustache: page.canonical (absolute), page.alternates[]
+ * (hreflang, url: this edition, each visible translation, x-default),
+ * page.feeds[] (type, title, url), page.image (url, type, width, height,
+ * alt: the lead image, >= 1200 px when a variant is), page.og (type,
+ * title, published, modified, section, tags[], authors[]),
+ * page.twitter_site, page.jsonld (NewsArticle + BreadcrumbList, raw JSON
+ * safe inside <script>). Storage errors are logged and leave the data out;
+ * never replies. Arena memory. */
+void seo_article(struct http_req *r, struct render_val *ctx,
+		 const struct page_site *site, const struct store_article *art);
+
+/* Head data of a list page, as seo_article: kind is "home", "latest",
+ * "archive", "rubric", "author" or "tag"; id, slug and name are the
+ * rubric's, author's or tag's (0/NULL for the others; name is the page
+ * title for "archive"). Alternates only on the first page (no ?page=N);
+ * JSON-LD: WebSite + NewsMediaOrganization on home, BreadcrumbList on
+ * rubric, ProfilePage on author. */
+void seo_list(struct http_req *r, struct render_val *ctx,
+	      const struct page_site *site, const char *kind, int64_t id,
+	      const char *slug, const char *name);
+
 #endif

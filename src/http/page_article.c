@@ -171,32 +171,5 @@ int page_article(struct http_req *r)
 
 int api_views_add(struct http_req *r)
 {
-	int64_t id;
-	if (http_parse_id(http_param_get(r, "id"), &id) != 0) {
-		http_reply_error(r, 400, "article id must be a positive number");
-		return 0;
-	}
-	struct err e = {0};
-	struct store_article art;
-	int rc = store_article_get(app->store, r->a, id, &art, &e);
-	if (rc == ERR_NOTFOUND ||
-	    (rc == 0 && !page_article_visible(&art, (int64_t)time(NULL)))) {
-		http_reply_error(r, 404, "no such article");
-		return 0;
-	}
-	int64_t one = 1;
-	if (rc || store_views_add(app->store, &id, &one, 1, &e) != 0) {
-		log_error("req %s: views %lld: %s", r->id, (long long)id, e.msg);
-		http_reply_error(r, 500, "storage error");
-		return 0;
-	}
-	struct render_json j;
-	render_json_init(&j, &r->out);
-	render_json_obj_begin(&j, NULL);
-	render_json_int(&j, "id", id);
-	render_json_int(&j, "views", art.views + 1);
-	render_json_obj_end(&j);
-	http_header_add(r, "Cache-Control", "no-store");
-	http_reply_buf(r, 200, "application/json; charset=utf-8");
-	return 0;
+	return http_views_beacon(r);
 }

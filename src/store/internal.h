@@ -143,4 +143,21 @@ int store_article_relations(struct store_conn *c, struct arena *a,
 int store_edition_exists(struct store_conn *c, const char *code, int *yes,
 			 struct err *e);
 
+/* ---- full-text search (sqlite_search.c) ----------------------------- */
+
+/* The C step of migration 2 (search_indexes already exists): create the
+ * FTS5 index of every edition in db and fill it from the articles, inside
+ * the migration's transaction. The tokenizer must be registered on db. */
+int store_search_migrate(sqlite3 *db, struct err *e);
+
+/* Bring article `id` (already written, with its authors and tags, in c's
+ * open write transaction) into every index of `edition`: the live one
+ * and one being rebuilt by reindex. Creates the edition's index first
+ * when it has none (filling it with every article of the edition). With
+ * is_update, also removes the article from other editions' indexes (an
+ * edit may move it). ERR_DB. */
+int store_search_article_put(struct store_conn *c, int64_t id,
+			     const char *edition, int is_update,
+			     struct err *e);
+
 #endif

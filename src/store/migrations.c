@@ -235,7 +235,28 @@ static const char *const migrations[] = {
 	");\n"
 	"CREATE INDEX audit_log_at ON audit_log(at DESC);\n"
 	"CREATE INDEX audit_log_object ON audit_log(object_type, object_id);\n",
+	/* 2: full-text search. The registry of per-edition FTS5 indexes
+	 * (table article_fts_<id>, see sqlite_search.c); the C step creates
+	 * and fills one per existing edition. */
+	"CREATE TABLE search_indexes (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  edition TEXT NOT NULL REFERENCES editions(code)\n"
+	"    ON UPDATE CASCADE ON DELETE CASCADE,\n"
+	"  state INTEGER NOT NULL DEFAULT 0,\n" /* 0 live, 1 building, 2 retired */
+	"  tokenizer_version INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at INTEGER NOT NULL DEFAULT 0\n"
+	");\n"
+	"CREATE INDEX search_indexes_edition ON search_indexes(edition, state);\n",
 };
+
+/* C steps run after migration N's SQL, in its transaction (NULL: none). */
+static int (*const migration_steps[])(sqlite3 *db, struct err *e) = {
+	NULL,
+	store_search_migrate,
+};
+_Static_assert(sizeof migration_steps / sizeof *migration_steps ==
+		       sizeof migrations / sizeof *migrations,
+	       "one migration_steps entry per migration");
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof *migrations))
 
@@ -298,6 +319,15 @@ int store_migrate(sqlite3 *db, const char *path, int *version, struct err *e)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, migrations[n - 1], NULL, NULL,
 					  NULL);
+		struct err se = {0};
+		if (rc == SQLITE_OK && migration_steps[n - 1] &&
+		    migration_steps[n - 1](db, &se) != 0) {
+			if (!sqlite3_get_autocommit(db))
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return err_set(e, se.code ? se.code : ERR_DB,
+				       "store %s: migration %d: %s", path, n,
+				       se.msg);
+		}
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, bump, NULL, NULL, NULL);
 		if (rc == SQLITE_OK)

@@ -28,6 +28,7 @@
  *   PERSISTENT) keyed by SQL text; connections are opened NOMUTEX since
  *   our own locks already keep one thread per connection.
  */
+#include "search/search.h"
 #include "store/internal.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -279,6 +280,13 @@ static int conn_open(store *s, int writer, struct store_conn **out,
 			     NULL);
 	if (!writer)
 		sqlite3_exec(c->db, "PRAGMA query_only=ON", NULL, NULL, NULL);
+	/* Every connection may touch the FTS5 search tables, whose
+	 * tokenizer lives in this process; the writer needs it before the
+	 * migrations run. */
+	if (search_tokenizer_register(c->db, e) != 0) {
+		conn_free(c);
+		return ERR_DB;
+	}
 	*out = c;
 	return 0;
 }

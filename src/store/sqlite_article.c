@@ -478,6 +478,11 @@ int store_article_save(store *s, struct store_article *art, int64_t user_id,
 		rc = save_authors(c, art, sv.id, user_id, e);
 	if (rc == 0)
 		rc = save_tags(c, art, sv.id, e);
+	/* Search index, in the same transaction: it reads the authors and
+	 * tags just written. */
+	if (rc == 0)
+		rc = store_search_article_put(c, sv.id, art->edition,
+					      art->id != 0, e);
 	if (rc == 0)
 		rc = save_revision(c, art, user_id, &sv, e);
 	rc = store_write_end(s, c, rc, e);

@@ -456,4 +456,86 @@ int store_audit_list(store *s, struct arena *a, const char *object_type,
 		     int64_t object_id, size_t offset, size_t limit,
 		     struct store_audit **out, size_t *n, struct err *e);
 
+/* ---- full-text search (sqlite_search.c) ----------------------------- */
+
+/* Every edition has its own full-text index over each article's title,
+ * lead, body (Markdown as plain text), author names, rubric name and tag
+ * names (in the edition's texts), stemmed in the edition's language
+ * (search/search.h). store_article_save updates it in the same
+ * transaction; every article is indexed whatever its status, and
+ * store_search shows only published ones whose time has come. A rename
+ * of an author, rubric or tag reaches the index with the next save of
+ * each article or with store_search_reindex. */
+
+/* A query ranks at most this many matches: the newest ones (by article
+ * id) that pass the filters. Beyond that *total stops counting, so that a
+ * word found in most of 200,000 articles costs as little as a rare one. */
+#define STORE_SEARCH_MAX_CANDIDATES 1000
+
+struct store_search_query {
+	const char *edition; /* edition code, required */
+	const char *match;   /* FTS5 expression from search_query_build;
+			      * NULL or "" finds nothing (no SQL runs) */
+	int64_t rubric_id;   /* 0: any */
+	int64_t author_id;   /* 0: any */
+	const char *kind;    /* NULL or "": any */
+	int64_t from;        /* publish_at >= from; 0: no bound */
+	int64_t to;          /* publish_at < to; 0: no bound */
+	int64_t now;         /* only publish_at <= now (Unix s); 0: time() */
+	int by_date;         /* 1: newest first instead of most relevant */
+	size_t offset;       /* hits to skip */
+	size_t limit;        /* hits to return: 1..100, 0 means 10 */
+	int snippet_words;   /* words per snippet: 4..64, 0 means 24 */
+};
+
+struct store_search_hit {
+	struct store_article art; /* as store_article_list: no bodies, with
+				   * authors and tags */
+	char *title_hl; /* title with U+0002 before and U+0003 after each
+			 * matched word (raw text: escape, then turn the
+			 * markers into <mark>, never the other way) */
+	char *snippet;  /* best body fragment with the same markers and "…"
+			 * where cut; the lead (marked) when the body has no
+			 * match but the lead is not empty */
+};
+
+/*
+ * Search the edition's index with q->match and q's filters. Published
+ * articles only (status PUBLISHED and publish_at <= now). Order: bm25
+ * with the title weighing most, then the lead, meta (authors, rubric,
+ * tags) and the body, times a recency factor (1.5 for today, 1.25 at 30
+ * days, about 1 after a year); with by_date, newest first. *out gets up
+ * to limit hits from offset on (arena memory), *n their number and
+ * *total (may be NULL) the number of matches, capped at
+ * STORE_SEARCH_MAX_CANDIDATES. An edition without an index (no article
+ * saved yet) or an empty match gives no hits and 0.
+ * Errors: ERR_INVALID when FTS5 rejects the match expression (a
+ * search_query_build result never is; the message is for the log, not
+ * for readers), ERR_DB.
+ */
+int store_search(store *s, struct arena *a, const struct store_search_query *q,
+		 struct store_search_hit **out, size_t *n, size_t *total,
+		 struct err *e);
+
+/* Progress of store_search_reindex: `done` of `total` articles of
+ * `edition` are in the new index (done == total once more at the end,
+ * while the index is merged and swapped in). */
+typedef void (*store_search_progress_fn)(const char *edition, size_t done,
+					 size_t total, void *ctx);
+
+/*
+ * Rebuild the index of `edition` (NULL: of every edition) from the
+ * articles, while readers keep searching the old one: a new index is
+ * filled in transactions of `batch` articles (0 means 500; the writer is
+ * released between them, so saves of a running server go on and reach
+ * both indexes), merged into one segment in small steps, then swapped in
+ * with one transaction and the old one dropped. progress (may be NULL)
+ * is called after every step with ctx. Run one reindex at a time; one
+ * that was killed leaves a half-built index that the next run drops.
+ * Errors: ERR_INVALID (no such edition), ERR_DB, ERR_IO.
+ */
+int store_search_reindex(store *s, const char *edition, size_t batch,
+			 store_search_progress_fn progress, void *ctx,
+			 struct err *e);
+
 #endif

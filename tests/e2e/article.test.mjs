@@ -165,6 +165,7 @@ test('live banner shows and links to the live page', { skip: SKIP }, async () =>
   assert.equal(await page.locator('[data-live-banner] .live-dot').count(), 1);
   const [resp] = await Promise.all([page.waitForNavigation(), banner.click()]);
   assert.equal(resp.status(), 200, `live page ${page.url()}`);
+  assert.ok(await page.locator('main .live-entry').count() > 0, 'the live page shows its entries');
 });
 
 test('share links are plain links with the article URL', { skip: SKIP }, async () => {

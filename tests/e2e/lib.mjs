@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 /* Tests pass this as their `skip` option: false, or why they cannot run. */
 export const SKIP = fs.existsSync(CHROMIUM) ? false
   : `${CHROMIUM} is missing (Debian package chromium): browser tests skipped`;

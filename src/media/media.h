@@ -1,0 +1,282 @@
+/*
+ * media.h - the media library's machinery: what an uploaded file is
+ * (magic bytes), multipart/form-data bodies, resized variants made with
+ * libvips, where files live on disk, and the URLs pages put in <picture>.
+ *
+ * Files live below one folder, the media folder (<data_dir>/media), in
+ * one layout and no other:
+ *
+ *     <yyyy>/<mm>/<sha16>/orig.<ext>     the upload, byte for byte
+ *     <yyyy>/<mm>/<sha16>/<w>.webp       variant <w> px wide, WebP
+ *     <yyyy>/<mm>/<sha16>/<w>.jpg        variant <w> px wide, JPEG
+ *
+ * yyyy/mm is the upload's month (UTC), sha16 the first 16 hex digits of
+ * the upload's SHA-256, ext one of jpg, png, webp, gif (from the content,
+ * never from the name), w one of MEDIA_WIDTHS no wider than the image,
+ * plus the image's own width when it is narrower than the widest of
+ * MEDIA_WIDTHS (so a small image still has a stripped copy to show).
+ * Variants carry no metadata (EXIF, XMP, IPTC, ICC are stripped; pixels
+ * are turned by the EXIF orientation and converted to sRGB first); the
+ * original keeps whatever the upload had, so it is shown to newsroom
+ * users only (see media_path_is_original). Since a name depends on the
+ * content, a file never changes once written: it may be cached forever.
+ *
+ * Threads: media_init once before any other thread uses libvips; then
+ * everything here is thread-safe. Uploads take media_lock around the
+ * duplicate check, media_process and the store insert, so at most one
+ * upload is decoded at a time (on one libvips thread: readers keep the
+ * other cores) and two uploads of one file never race for its folder.
+ *
+ * Not here: the database (store_media_* in store.h and below), HTTP
+ * (newsroom/media_pages.c), templates.
+ */
+#ifndef GAZETTE_MEDIA_MEDIA_H
+#define GAZETTE_MEDIA_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/err.h"
+
+struct arena;
+
+/* ---- limits --------------------------------------------------------- */
+
+#define MEDIA_MAX_SIDE 12000         /* px: a wider or taller image is
+				      * refused before decoding */
+#define MEDIA_MAX_PIXELS 50000000LL  /* width * height refused above */
+#define MEDIA_N_WIDTHS 5
+/* Widths of the variants, narrowest first. */
+#define MEDIA_WIDTHS {320, 640, 960, 1280, 1920}
+#define MEDIA_WEBP_Q 80              /* WebP quality of variants */
+#define MEDIA_JPEG_Q 82              /* JPEG quality of variants */
+
+/* ---- start and stop ------------------------------------------------- */
+
+/*
+ * Start libvips (VIPS_INIT with argv0) for this process: one worker
+ * thread per operation, no operation cache, and every loader blocked but
+ * the JPEG, PNG, WebP and GIF ones (no SVG, PDF, ImageMagick...). Call
+ * once, before threads use it; ERR_IO with libvips' reason when it fails.
+ * Pair with media_shutdown at exit.
+ */
+int media_init(const char *argv0, struct err *e);
+/* Stop libvips (vips_shutdown). After it no media_* call that decodes may
+ * run. Safe to call when media_init failed or was not called. */
+void media_shutdown(void);
+
+/* ---- what a file is ------------------------------------------------- */
+
+enum media_type {
+	MEDIA_NONE = 0, /* not an image we take */
+	MEDIA_JPEG,
+	MEDIA_PNG,
+	MEDIA_WEBP,
+	MEDIA_GIF,
+};
+
+/*
+ * The type of data[0..len) by its magic bytes, never by a name or a
+ * Content-Type: JPEG (FF D8 FF), PNG (the 8-byte signature and an IHDR
+ * chunk), WebP (RIFF....WEBP with a VP8, VP8L or VP8X chunk), GIF (GIF87a
+ * or GIF89a with its screen descriptor). MEDIA_NONE for anything else
+ * (HTML, SVG, PDF, ZIP, PHP...), for empty data and for a header cut
+ * short. Pure.
+ */
+enum media_type media_sniff(const void *data, size_t len);
+
+/* "image/jpeg", "image/png", "image/webp", "image/gif"; NULL for
+ * MEDIA_NONE. Static strings. */
+const char *media_type_mime(enum media_type t);
+/* File extension without the dot: "jpg", "png", "webp", "gif"; NULL for
+ * MEDIA_NONE. Static strings. */
+const char *media_type_ext(enum media_type t);
+
+/*
+ * Width and height that the header of an image of type t says, read by
+ * hand without a decoder (PNG IHDR, GIF screen descriptor, WebP
+ * VP8/VP8L/VP8X, JPEG's first SOF marker), so that a decompression bomb
+ * is refused before any decoder allocates for it. 0 and *w, *h (> 0);
+ * ERR_INVALID when the header is malformed or cut short. Pure.
+ */
+int media_header_size(enum media_type t, const void *data, size_t len,
+		      int *w, int *h, struct err *e);
+
+/* The process-wide upload lock (a mutex): hold it from the duplicate
+ * check (store_media_find_sha256) through media_process to the store
+ * insert (or media_files_remove). Not recursive. */
+void media_lock(void);
+void media_unlock(void);
+
+/* Lower-case hex SHA-256 of data into out (65 bytes with the NUL). */
+void media_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- multipart/form-data ------------------------------------------- */
+
+#define MEDIA_MP_MAX_PARTS 16      /* parts accepted in one body */
+#define MEDIA_MP_MAX_HEADER 4096   /* bytes of one part's header block */
+#define MEDIA_MP_MAX_HEADERS 16    /* header lines in one part */
+#define MEDIA_MP_MAX_NAME 128      /* bytes of a field name or filename */
+
+struct media_part {
+	const char *name;         /* field name (form-data; name=), arena */
+	const char *filename;     /* as sent, NULL when none: display only,
+				   * never a path */
+	const char *content_type; /* as sent, NULL when none: advisory */
+	const unsigned char *data; /* content: points into the body */
+	size_t len;               /* bytes of content */
+};
+
+/*
+ * Parse a multipart/form-data body (RFC 7578, RFC 2046 section 5.1).
+ * content_type is the request's Content-Type header: it must be
+ * multipart/form-data with a boundary parameter (1 to 70 characters,
+ * quoted or not). The body must start with the first delimiter and end
+ * with the close delimiter ("--boundary--"); after it anything (the
+ * epilogue) is ignored. Each part needs a Content-Disposition: form-data
+ * with a name; header lines end in CRLF, at most MEDIA_MP_MAX_HEADERS
+ * of them, MEDIA_MP_MAX_HEADER bytes in all; at most MEDIA_MP_MAX_PARTS
+ * parts. Content is binary-safe (CRLFs and NULs inside are fine) and not
+ * copied: parts point into body, which must outlive them. Names and
+ * filenames are valid UTF-8 without control characters.
+ *
+ * On success 0, *parts (arena memory) and *n. ERR_INVALID with the
+ * reason (no boundary, missing close delimiter, header too large, too
+ * many parts, a part without a name...) and *parts NULL, *n 0.
+ */
+int media_multipart_parse(struct arena *a, const char *content_type,
+			  const void *body, size_t len,
+			  struct media_part **parts, size_t *n, struct err *e);
+
+/* The first part named `name`, or NULL. */
+const struct media_part *media_part_get(const struct media_part *parts,
+					size_t n, const char *name);
+
+/* ---- processing ----------------------------------------------------- */
+
+/*
+ * Take one upload: check it, store the original and its variants under
+ * media_dir (created when missing) and describe the result in *out, ready
+ * for store_media_add (sha256, mime, width and height after EXIF
+ * rotation, bytes, path, variants: WebP and JPEG per width, narrowest
+ * first; strings in arena a). created_at is `now` (Unix seconds; its
+ * UTC month names the folder); id, alt, caption, credit, uploaded_by are
+ * left 0/NULL for the caller.
+ *
+ * In order: the type from the magic bytes (ERR_INVALID "not a JPEG,
+ * PNG, WebP or GIF image"), the size from the header (ERR_TOOBIG over
+ * MEDIA_MAX_SIDE or MEDIA_MAX_PIXELS, before any decoding), the decoder's
+ * header (must agree), a full decode that fails on truncation and errors
+ * (ERR_INVALID "corrupt or truncated image: ..."), then the variants.
+ * Each file is written to a temporary name in its folder, flushed and
+ * renamed. On any error (also ERR_IO for the disk) every file this call
+ * wrote is removed again, with the folders it made when they are left
+ * empty: nothing half-stored. media_files_remove undoes a success (when
+ * the store then refuses the row).
+ *
+ * Callers that may run concurrently hold media_lock around it (see
+ * there). media_init must have been called.
+ */
+int media_process(struct arena *a, const char *media_dir, const void *data,
+		  size_t len, int64_t now, struct store_media *out,
+		  struct err *e);
+
+/* Remove the original and the variants of m from media_dir, and m's
+ * folder (and its month and year folders) when that leaves them empty.
+ * Paths that do not match the layout are skipped. Errors are ignored:
+ * a file already gone is what we want. */
+void media_files_remove(const char *media_dir, const struct store_media *m);
+
+/* ---- paths and serving ---------------------------------------------- */
+
+/* 1 when rel matches the layout above exactly (four segments, digits
+ * and hex where they belong, a known file name), else 0. Rejects "..",
+ * empty segments, leading '/', and anything else. Pure. */
+int media_path_valid(const char *rel);
+
+/* 1 when rel (valid) is an original ("orig.<ext>"), else 0. */
+int media_path_is_original(const char *rel);
+
+/* Content-Type of a valid rel by its extension ("image/webp"), or NULL. */
+const char *media_path_mime(const char *rel);
+
+/*
+ * Open media_dir/rel for reading when rel is valid: each folder below
+ * media_dir and the file are opened with O_NOFOLLOW (a symlink anywhere
+ * below media_dir is refused) and the file must be a regular file. 0 and
+ * *fd (caller closes), *size, *mtime; ERR_NOTFOUND when rel is invalid or
+ * there is no such regular file (also for a symlink); ERR_IO otherwise.
+ */
+int media_file_open(const char *media_dir, const char *rel, int *fd,
+		    int64_t *size, int64_t *mtime, struct err *e);
+
+/* ---- pages ---------------------------------------------------------- */
+
+/*
+ * URLs for an image of media item m in a <picture>:
+ *
+ *     <picture>
+ *       <source type="image/webp" srcset="{{webp}}" sizes="...">
+ *       <img src="{{fallback}}" srcset="{{jpeg}}" sizes="..."
+ *            width="{{m.width}}" height="{{m.height}}" alt="{{m.alt}}">
+ *     </picture>
+ *
+ * url_prefix is where the media folder is served ("/media", or an
+ * absolute "https://cdn.example.com/media"; a trailing '/' is fine).
+ * *webp_srcset: "P/2024/05/<sha16>/320.webp 320w, P/.../640.webp 640w"
+ * over m's WebP variants, narrowest first; "" when it has none (then
+ * leave the <source> out). *jpeg_srcset: the same over its JPEG
+ * variants. *fallback_src: the JPEG variant at least 960 px wide that is
+ * narrowest, else the widest JPEG variant (else the widest WebP one).
+ * Variants whose path does not match the layout are skipped. Originals
+ * are never used (they keep their metadata and are not served to
+ * readers). Any out-pointer may be NULL when not wanted. All strings are
+ * arena memory, already URL-safe (paths are [0-9a-z./]); escape them for
+ * HTML as usual (the templates do).
+ *
+ * 0; ERR_NOTFOUND when m has no usable variant (the three are set to
+ * ""): show no image. ERR_INVALID for a NULL a, m or url_prefix.
+ */
+int media_srcset(struct arena *a, const struct store_media *m,
+		 const char *url_prefix, char **webp_srcset,
+		 char **jpeg_srcset, char **fallback_src);
+
+/* ---- the library in the store --------------------------------------- */
+
+/*
+ * These complete store.h's store_media_add and store_media_get for the
+ * media library; they follow store.h's conventions (arena results, 0 or
+ * a negative ERR_*, `e` filled) and live in media/library.c on the
+ * SQLite backend's helpers. They belong in store/ next to
+ * store_media_add (declarations to store.h): move them when store/ is
+ * free to edit.
+ */
+
+struct store_media_filter {
+	const char *q;        /* substring of alt, caption or credit (ASCII
+			       * case-insensitive), NULL or "": any */
+	int64_t uploaded_by;  /* only this user's uploads, 0: anyone's */
+	size_t limit;         /* items per page, 1..200 (0: 24) */
+	size_t offset;        /* items to skip */
+};
+
+/* The media whose original has this SHA-256 (hex), with its variants
+ * (arena memory), the oldest when there are several. ERR_NOTFOUND. */
+int store_media_find_sha256(store *s, struct arena *a, const char *sha256,
+			    struct store_media *out, struct err *e);
+
+/* A page of media matching f, newest first (created_at, then id), each
+ * with its variants; *total counts every match (for the pager). Arena
+ * memory. */
+int store_media_list(store *s, struct arena *a,
+		     const struct store_media_filter *f,
+		     struct store_media **out, size_t *n, size_t *total,
+		     struct err *e);
+
+/* Set alt, caption and credit of media id (NULL sets ""). ERR_NOTFOUND
+ * when there is no such media. */
+int store_media_update(store *s, int64_t id, const char *alt,
+		       const char *caption, const char *credit, struct err *e);
+
+#endif

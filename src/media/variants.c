@@ -1,0 +1,420 @@
+/*
+ * variants.c - libvips for the media library: start and stop, and
+ * media_process, which checks an upload, decodes it once and writes the
+ * original and its WebP and JPEG variants (see media.h for the layout
+ * and the contract).
+ *
+ * Safety: the type comes from the magic bytes and only that type's
+ * loader runs (every other loader is blocked at start-up: no SVG, PDF or
+ * ImageMagick behind a .jpg). The size comes from the header, read by
+ * hand, and is checked before libvips sees the file, then again from
+ * the decoder's header, so a decompression bomb never gets decoded. The
+ * decode fails on truncation and decoder errors (fail_on=error), not
+ * only on a missing header. Variants are written with strip (no EXIF,
+ * XMP, IPTC or ICC): the EXIF orientation is applied to the pixels first
+ * and colours are converted to sRGB.
+ *
+ * Threads: one process-wide mutex (media_lock) serialises uploads; each
+ * runs on one libvips worker (vips_concurrency_set(1)), so an upload
+ * takes at most one core from the readers. The mutex is the one mutable
+ * global here (the style guide's exception for `app` does not reach
+ * src/media, and every uploader must share one lock). Not for files and
+ * paths (files.c).
+ */
+#include "media/internal.h"
+
+#include "util/arena.h"
+#include "util/log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstrict-prototypes"
+#pragma GCC diagnostic ignored "-Wundef"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#include <vips/vips.h>
+#pragma GCC diagnostic pop
+
+static pthread_mutex_t media_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void media_lock(void)
+{
+	pthread_mutex_lock(&media_mutex);
+}
+
+void media_unlock(void)
+{
+	pthread_mutex_unlock(&media_mutex);
+}
+
+/* The loaders an upload may reach; media_init blocks all others. */
+static const char *const media_loaders[] = {
+	"VipsForeignLoadJpeg",
+	"VipsForeignLoadPng",
+	"VipsForeignLoadWebp",
+	"VipsForeignLoadNsgif",
+};
+
+/* libvips' error text (trimmed, last line) into e with code; clears it. */
+static int media_vips_err(struct err *e, int code, const char *what)
+{
+	char msg[256];
+	snprintf(msg, sizeof msg, "%s", vips_error_buffer());
+	vips_error_clear();
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	for (char *p = msg; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return err_set(e, code, "%s%s%s", what, *msg ? ": " : "", msg);
+}
+
+/* libvips' warnings ("error in tile ...", after a refused upload that
+ * was already reported) go to the debug log, not to stderr. */
+static void media_vips_log(const gchar *domain, GLogLevelFlags level,
+			   const gchar *message, gpointer user)
+{
+	(void)level;
+	(void)user;
+	log_debug("%s: %s", domain ? domain : "vips", message);
+}
+
+int media_init(const char *argv0, struct err *e)
+{
+	if (VIPS_INIT(argv0 ? argv0 : "gazette") != 0)
+		return media_vips_err(e, ERR_IO, "libvips: start");
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+					  G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
+			  media_vips_log, NULL);
+	vips_concurrency_set(1);
+	vips_cache_set_max(0);
+	vips_cache_set_max_mem(0);
+	vips_cache_set_max_files(0);
+	/* Block every loader, then allow ours (and their subclasses). */
+	vips_operation_block_set("VipsForeignLoad", TRUE);
+	for (size_t i = 0; i < sizeof media_loaders / sizeof *media_loaders;
+	     i++)
+		vips_operation_block_set(media_loaders[i], FALSE);
+	return 0;
+}
+
+void media_shutdown(void)
+{
+	vips_shutdown();
+}
+
+/* Refuse a size over the limits (a bomb). */
+static int media_size_check(int w, int h, struct err *e)
+{
+	if (w > MEDIA_MAX_SIDE || h > MEDIA_MAX_SIDE ||
+	    (long long)w * h > MEDIA_MAX_PIXELS)
+		return err_set(e, ERR_TOOBIG,
+			       "image of %d x %d px is too large (at most %d "
+			       "px a side and %lld megapixels)",
+			       w, h, MEDIA_MAX_SIDE, MEDIA_MAX_PIXELS / 1000000);
+	return 0;
+}
+
+/* Load the header of data as type t (only that loader), failing on any
+ * decoder error later when pixels are read. */
+static int media_load(enum media_type t, const void *data, size_t len,
+		      VipsImage **out, struct err *e)
+{
+	/* libvips' loaders take a non-const buffer they do not write */
+	void *buf = (void *)data;
+	int rc = -1;
+	switch (t) {
+	case MEDIA_JPEG:
+		rc = vips_jpegload_buffer(buf, len, out, "fail_on",
+					  VIPS_FAIL_ON_ERROR, NULL);
+		break;
+	case MEDIA_PNG:
+		rc = vips_pngload_buffer(buf, len, out, "fail_on",
+					 VIPS_FAIL_ON_ERROR, NULL);
+		break;
+	case MEDIA_WEBP:
+		rc = vips_webpload_buffer(buf, len, out, "fail_on",
+					  VIPS_FAIL_ON_ERROR, NULL);
+		break;
+	case MEDIA_GIF:
+		rc = vips_gifload_buffer(buf, len, out, "fail_on",
+					 VIPS_FAIL_ON_ERROR, NULL);
+		break;
+	case MEDIA_NONE:
+		break;
+	}
+	if (rc != 0)
+		return media_vips_err(e, ERR_INVALID,
+				      "corrupt or unreadable image");
+	return 0;
+}
+
+/* in in sRGB, 8 bits a band: the embedded profile when there is one,
+ * CMYK through libvips' CMYK profile, anything else by colourspace. */
+static int media_to_srgb(VipsObject *ctx, VipsImage *in, VipsImage **out,
+			 struct err *e)
+{
+	VipsImage **t = (VipsImage **)vips_object_local_array(ctx, 3);
+	VipsInterpretation it = vips_image_guess_interpretation(in);
+	if (vips_image_get_typeof(in, VIPS_META_ICC_NAME)) {
+		if (vips_icc_transform(in, &t[0], "srgb", "embedded", TRUE,
+				       "depth", 8, NULL) == 0) {
+			*out = t[0];
+			return 0;
+		}
+		/* a broken profile: fall back to plain conversion */
+		vips_error_clear();
+	} else if (it == VIPS_INTERPRETATION_CMYK) {
+		if (vips_icc_transform(in, &t[0], "srgb", "input_profile",
+				       "cmyk", "depth", 8, NULL) == 0) {
+			*out = t[0];
+			return 0;
+		}
+		vips_error_clear();
+	}
+	if (vips_colourspace(in, &t[1], VIPS_INTERPRETATION_sRGB, NULL))
+		return media_vips_err(e, ERR_INVALID,
+				      "image colours cannot be converted");
+	if (t[1]->BandFmt != VIPS_FORMAT_UCHAR) {
+		if (vips_cast_uchar(t[1], &t[2], NULL))
+			return media_vips_err(e, ERR_INVALID,
+					      "image cannot be converted");
+		*out = t[2];
+	} else {
+		*out = t[1];
+	}
+	return 0;
+}
+
+/* Drop every metadata item of img (EXIF, XMP, IPTC, ICC, comments...):
+ * besides strip on save, because some savers of libvips 8.14 (WebP) keep
+ * the EXIF block despite strip. Built-in header fields stay. */
+static void media_strip(VipsImage *img)
+{
+	gchar **names = vips_image_get_fields(img);
+	for (gchar **p = names; p && *p; p++)
+		(void)vips_image_remove(img, *p);
+	g_strfreev(names);
+}
+
+/*
+ * Remove the EXIF, XMP and ICCP chunks from a WebP file in place (and
+ * their flags in VP8X); returns the new length. libvips 8.14's webpsave
+ * writes an EXIF chunk (resolution tags) even with strip and no
+ * metadata, so the container is cleaned after encoding. A buffer that is
+ * not a well-formed RIFF/WEBP is returned unchanged (len).
+ */
+static size_t media_webp_clean(unsigned char *b, size_t len)
+{
+	if (len < 20 || memcmp(b, "RIFF", 4) || memcmp(b + 8, "WEBP", 4))
+		return len;
+	size_t r = 12, w = 12;
+	while (r + 8 <= len) {
+		uint32_t sz = (uint32_t)b[r + 4] | (uint32_t)b[r + 5] << 8 |
+			      (uint32_t)b[r + 6] << 16 |
+			      (uint32_t)b[r + 7] << 24;
+		size_t total = 8 + (size_t)sz + (sz & 1);
+		if (total > len - r)
+			return len; /* malformed: leave it */
+		int drop = !memcmp(b + r, "EXIF", 4) ||
+			   !memcmp(b + r, "XMP ", 4) ||
+			   !memcmp(b + r, "ICCP", 4);
+		if (!drop) {
+			if (!memcmp(b + r, "VP8X", 4) && sz >= 1)
+				b[r + 8] &= (unsigned char)~(0x20 | 0x08 | 0x04);
+			memmove(b + w, b + r, total);
+			w += total;
+		}
+		r += total;
+	}
+	if (r != len)
+		return len;
+	uint32_t riff = (uint32_t)(w - 8);
+	b[4] = (unsigned char)riff;
+	b[5] = (unsigned char)(riff >> 8);
+	b[6] = (unsigned char)(riff >> 16);
+	b[7] = (unsigned char)(riff >> 24);
+	return w;
+}
+
+/* The widths to make for an image w px wide, narrowest first, into ws;
+ * returns how many. */
+static size_t media_widths(int w, int ws[MEDIA_N_WIDTHS + 1])
+{
+	static const int std[MEDIA_N_WIDTHS] = MEDIA_WIDTHS;
+	size_t n = 0;
+	for (size_t i = 0; i < MEDIA_N_WIDTHS; i++)
+		if (std[i] <= w)
+			ws[n++] = std[i];
+	/* an image narrower than the widest variant also gets one at its
+	 * own width: readers never see the original (it keeps metadata) */
+	if (w < std[MEDIA_N_WIDTHS - 1] && (n == 0 || ws[n - 1] != w))
+		ws[n++] = w;
+	return n;
+}
+
+/* Make one width of img (decoded, sRGB) and write both formats into dir;
+ * add them to out's variants. */
+static int media_variant(struct arena *a, VipsImage *img, int width,
+			 const char *dir, const char *rel,
+			 struct store_media *out, struct media_undo *u,
+			 struct err *e)
+{
+	VipsObject *ctx = VIPS_OBJECT(vips_image_new());
+	VipsImage **t = (VipsImage **)vips_object_local_array(ctx, 2);
+	void *wbuf = NULL, *jbuf = NULL;
+	size_t wlen = 0, jlen = 0;
+	int rc = 0;
+	/* height unbounded: the width decides; never upscale */
+	if (vips_thumbnail_image(img, &t[0], width, "height", VIPS_MAX_COORD,
+				 "size", VIPS_SIZE_DOWN, "no_rotate", TRUE,
+				 NULL)) {
+		rc = media_vips_err(e, ERR_INVALID, "resize failed");
+		goto out;
+	}
+	VipsImage *small = t[0];
+	if (vips_webpsave_buffer(small, &wbuf, &wlen, "Q", MEDIA_WEBP_Q,
+				 "strip", TRUE, "effort", 4, NULL)) {
+		rc = media_vips_err(e, ERR_INVALID, "WebP encoding failed");
+		goto out;
+	}
+	wlen = media_webp_clean(wbuf, wlen);
+	/* JPEG has no alpha: flatten onto white */
+	VipsImage *opaque = small;
+	if (vips_image_hasalpha(small)) {
+		VipsArrayDouble *bg = vips_array_double_newv(3, 255.0, 255.0,
+							     255.0);
+		int frc = vips_flatten(small, &t[1], "background", bg, NULL);
+		vips_area_unref(VIPS_AREA(bg));
+		if (frc) {
+			rc = media_vips_err(e, ERR_INVALID, "flatten failed");
+			goto out;
+		}
+		opaque = t[1];
+	}
+	if (vips_jpegsave_buffer(opaque, &jbuf, &jlen, "Q", MEDIA_JPEG_Q,
+				 "strip", TRUE, "optimize_coding", TRUE,
+				 "interlace", TRUE, NULL)) {
+		rc = media_vips_err(e, ERR_INVALID, "JPEG encoding failed");
+		goto out;
+	}
+	char wname[16], jname[16];
+	snprintf(wname, sizeof wname, "%d.webp", width);
+	snprintf(jname, sizeof jname, "%d.jpg", width);
+	rc = media_write_file(a, dir, wname, wbuf, wlen, u, e);
+	if (rc == 0)
+		rc = media_write_file(a, dir, jname, jbuf, jlen, u, e);
+	if (rc)
+		goto out;
+	struct store_media_variant *v = &out->variants[out->n_variants];
+	v[0].width = v[1].width = small->Xsize;
+	v[0].height = v[1].height = small->Ysize;
+	v[0].format = "webp";
+	v[0].path = arena_printf(a, "%s/%s", rel, wname);
+	v[0].bytes = (int64_t)wlen;
+	v[1].format = "jpeg";
+	v[1].path = arena_printf(a, "%s/%s", rel, jname);
+	v[1].bytes = (int64_t)jlen;
+	out->n_variants += 2;
+out:
+	g_free(wbuf);
+	g_free(jbuf);
+	g_object_unref(ctx);
+	return rc;
+}
+
+/* media_process without the undo. */
+static int media_process_do(struct arena *a, const char *media_dir,
+				const void *data, size_t len, int64_t now,
+				struct store_media *out, struct media_undo *u,
+				struct err *e)
+{
+	enum media_type type = media_sniff(data, len);
+	if (type == MEDIA_NONE)
+		return err_set(e, ERR_INVALID,
+			       "not a JPEG, PNG, WebP or GIF image");
+	int hw, hh;
+	int rc = media_header_size(type, data, len, &hw, &hh, e);
+	if (rc)
+		return rc;
+	if ((rc = media_size_check(hw, hh, e)) != 0)
+		return rc;
+
+	VipsObject *ctx = VIPS_OBJECT(vips_image_new());
+	VipsImage **t = (VipsImage **)vips_object_local_array(ctx, 3);
+	if ((rc = media_load(type, data, len, &t[0], e)) != 0)
+		goto out;
+	/* the decoder's idea of the size must pass as well (a GIF frame
+	 * may be larger than its screen, for one) */
+	if ((rc = media_size_check(t[0]->Xsize, t[0]->Ysize, e)) != 0)
+		goto out;
+	if (vips_autorot(t[0], &t[1], NULL)) {
+		rc = media_vips_err(e, ERR_INVALID, "corrupt image");
+		goto out;
+	}
+	VipsImage *srgb = NULL;
+	if ((rc = media_to_srgb(ctx, t[1], &srgb, e)) != 0)
+		goto out;
+	/* Decode every pixel once, here: truncation and decoder errors
+	 * surface now (fail_on=error), before anything is written. */
+	t[2] = vips_image_copy_memory(srgb);
+	if (!t[2]) {
+		rc = media_vips_err(e, ERR_INVALID,
+				    "corrupt or truncated image");
+		goto out;
+	}
+	VipsImage *img = t[2];
+	media_strip(img);
+
+	char sha[65];
+	media_sha256_hex(data, len, sha);
+	time_t tt = (time_t)now;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	char *rel = arena_printf(a, "%04d/%02d/%.16s", tm.tm_year + 1900,
+				 tm.tm_mon + 1, sha);
+	if ((rc = media_mkdirs(a, media_dir, rel, u, e)) != 0)
+		goto out;
+	char *dir = arena_printf(a, "%s/%s", media_dir, rel);
+	char *oname = arena_printf(a, "orig.%s", media_type_ext(type));
+	if ((rc = media_write_file(a, dir, oname, data, len, u, e)) != 0)
+		goto out;
+
+	memset(out, 0, sizeof *out);
+	out->sha256 = arena_strdup(a, sha);
+	out->mime = (char *)media_type_mime(type);
+	out->width = img->Xsize;
+	out->height = img->Ysize;
+	out->bytes = (int64_t)len;
+	out->path = arena_printf(a, "%s/%s", rel, oname);
+	out->created_at = now;
+	int ws[MEDIA_N_WIDTHS + 1];
+	size_t nw = media_widths(img->Xsize, ws);
+	out->variants = arena_alloc(a, 2 * (nw ? nw : 1) * sizeof *out->variants);
+	out->n_variants = 0;
+	for (size_t i = 0; i < nw && rc == 0; i++)
+		rc = media_variant(a, img, ws[i], dir, rel, out, u, e);
+out:
+	g_object_unref(ctx);
+	return rc;
+}
+
+int media_process(struct arena *a, const char *media_dir, const void *data,
+		  size_t len, int64_t now, struct store_media *out,
+		  struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct media_undo u;
+	memset(&u, 0, sizeof u);
+	int rc = media_process_do(a, media_dir, data, len, now, out, &u, e);
+	if (rc) {
+		media_undo_run(&u);
+		memset(out, 0, sizeof *out);
+	}
+	return rc;
+}

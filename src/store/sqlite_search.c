@@ -1,0 +1,815 @@
+/*
+ * sqlite_search.c - SQLite backend of full-text search: one FTS5 index per
+ * edition, kept in step with article writes, the search query with its
+ * ranking and filters, and the rebuild that runs while the site serves.
+ *
+ * For: store_search, store_search_reindex, and the hooks the rest of the
+ * store calls (internal.h): migration 2's C step and the index update of
+ * store_article_save. Not for: the tokenizer and the query syntax
+ * (src/search: search_tokenizer_register, search_query_build), turning
+ * the highlight markers into HTML (the HTTP layer), PostgreSQL.
+ *
+ * Layout. The table search_indexes (migration 2) lists the indexes: row
+ * `id` is the FTS5 table article_fts_<id> (an ordinary FTS5 table with
+ * columns title, lead, body, meta; rowid = articles.id; tokenizer
+ * 'gazette <edition code>'), with its edition and a state:
+ *   live      the index searches read (one per edition);
+ *   building  being filled by reindex; writes go to it too, reads do not;
+ *   retired   swapped out by reindex, dropped right after.
+ * Table names come from integer ids, never from user text. Every article
+ * is indexed whatever its status; the query joins articles and filters on
+ * status and publish_at, so publishing, unpublishing and the scheduler
+ * need no index write.
+ *
+ * Why a registry and new tables instead of FTS5's 'rebuild': 'rebuild'
+ * is one transaction over the whole index, which would lock out every
+ * article save for minutes at 200,000 articles. Filling a second table in
+ * short transactions keeps the writer free between them, and readers keep
+ * their snapshot of the old one until the swap commits (WAL).
+ *
+ * Cost bound of a query: the candidates are the newest
+ * STORE_SEARCH_MAX_CANDIDATES matches passing the filters, found in rowid
+ * order (FTS5 streams that without ranking); only those get bm25. See
+ * search_rank_sql.
+ */
+#include "render/markdown.h"
+#include "search/search.h"
+#include "store/internal.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/xmalloc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum {
+	SEARCH_IDX_LIVE = 0,
+	SEARCH_IDX_BUILDING = 1,
+	SEARCH_IDX_RETIRED = 2,
+};
+
+#define SEARCH_BATCH_DEFAULT 500
+/* Pages FTS5 may write per 'merge' step of reindex (4 KiB each): a step
+ * holds the writer for well under a second. */
+#define SEARCH_MERGE_PAGES 2000
+#define SEARCH_MAX_INDEXES 16 /* indexes per save we handle */
+
+/* ---- helpers -------------------------------------------------------- */
+
+static int search_db_err(sqlite3 *db, int rc, struct err *e, const char *what)
+{
+	int code = store_err_code(rc);
+	return err_set(e, code ? code : ERR_DB, "%s: %s", what,
+		       sqlite3_errmsg(db));
+}
+
+/* Run one statement with no parameters on db. */
+static int search_exec(sqlite3 *db, const char *sql, struct err *e)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return search_db_err(db, rc, e, sql);
+	return 0;
+}
+
+/* Append n bytes of s with U+0002 and U+0003 turned into spaces: they are
+ * the highlight markers, so indexed text must not hold them. */
+static void search_text_put(struct buf *b, const char *s, size_t n)
+{
+	size_t start = b->len;
+	buf_append(b, s, n);
+	for (size_t i = start; i < b->len; i++)
+		if (b->data[i] == '\x02' || b->data[i] == '\x03')
+			b->data[i] = ' ';
+}
+
+/* ---- documents ------------------------------------------------------ */
+
+/* The texts of an article as the index stores them, from a row of
+ * SEARCH_DOC_SQL: id, title, lead, body_md, author names, rubric name,
+ * tag names (names in the article's edition). */
+#define SEARCH_DOC_SQL(where)                                                  \
+	"SELECT a.id, a.title, a.lead, a.body_md, IFNULL((SELECT "             \
+	"group_concat(t.name, ' · ') FROM article_authors x JOIN "             \
+	"author_texts t ON t.author_id = x.author_id AND t.edition = "         \
+	"a.edition WHERE x.article_id = a.id), ''), IFNULL((SELECT r.name "    \
+	"FROM rubric_texts r WHERE r.rubric_id = a.rubric_id AND r.edition = " \
+	"a.edition), ''), IFNULL((SELECT group_concat(t.name, ' · ') FROM "    \
+	"article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = "  \
+	"a.id), '') FROM articles a WHERE " where
+
+struct search_doc {
+	int64_t id;
+	struct buf title, lead, body, meta;
+};
+
+static void search_col_put(struct buf *b, sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	if (t)
+		search_text_put(b, t, (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* Build d from the current row of a SEARCH_DOC_SQL statement, in a. */
+static void search_doc_build(struct arena *a, sqlite3_stmt *st,
+			     struct search_doc *d)
+{
+	d->id = sqlite3_column_int64(st, 0);
+	buf_init(&d->title, a);
+	buf_init(&d->lead, a);
+	buf_init(&d->body, a);
+	buf_init(&d->meta, a);
+	search_col_put(&d->title, st, 1);
+	search_col_put(&d->lead, st, 2);
+	const char *md = (const char *)sqlite3_column_text(st, 3);
+	size_t md_len = (size_t)sqlite3_column_bytes(st, 3);
+	struct buf text;
+	buf_init(&text, a);
+	/* Markdown too big or broken for cmark: its source is still better
+	 * than nothing to search (the markup only adds a few odd words). */
+	if (md && render_md_to_text(md, md_len, &text, NULL) != 0) {
+		buf_clear(&text);
+		buf_append(&text, md, md_len);
+	}
+	search_text_put(&d->body, text.data, text.len);
+	for (int i = 4; i <= 6; i++) {
+		const char *t = (const char *)sqlite3_column_text(st, i);
+		if (!t || !*t)
+			continue;
+		if (d->meta.len)
+			buf_puts(&d->meta, " · ");
+		search_col_put(&d->meta, st, i);
+	}
+}
+
+static void search_doc_bind(sqlite3_stmt *ins, const struct search_doc *d)
+{
+	sqlite3_bind_int64(ins, 1, d->id);
+	sqlite3_bind_text(ins, 2, d->title.data, (int)d->title.len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(ins, 3, d->lead.data, (int)d->lead.len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(ins, 4, d->body.data, (int)d->body.len,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(ins, 5, d->meta.data, (int)d->meta.len,
+			  SQLITE_STATIC);
+}
+
+/* SQL text of the index statements of table article_fts_<idx>, in buf
+ * `out` (size 160). */
+static const char *search_sql_del(char *out, size_t n, int64_t idx)
+{
+	snprintf(out, n, "DELETE FROM article_fts_%" PRId64 " WHERE rowid = ?1",
+		 idx);
+	return out;
+}
+
+static const char *search_sql_ins(char *out, size_t n, int64_t idx)
+{
+	snprintf(out, n,
+		 "INSERT INTO article_fts_%" PRId64
+		 " (rowid, title, lead, body, meta) VALUES (?1, ?2, ?3, ?4, "
+		 "?5)",
+		 idx);
+	return out;
+}
+
+/* Write d into index idx on the writer c: delete the old row (there may
+ * be one: an update, or a concurrent save during reindex), insert. */
+static int search_doc_write(struct store_conn *c, int64_t idx,
+			    const struct search_doc *d, struct err *e)
+{
+	char sql[160];
+	sqlite3_stmt *st;
+	int rc = store_stmt(c, search_sql_del(sql, sizeof sql, idx), &st, e);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, d->id);
+	int src = sqlite3_step(st);
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return store_db_err(c, src, e, "search index %" PRId64
+				    ": article %" PRId64, idx, d->id);
+	rc = store_stmt(c, search_sql_ins(sql, sizeof sql, idx), &st, e);
+	if (rc)
+		return rc;
+	search_doc_bind(st, d);
+	src = sqlite3_step(st);
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return store_db_err(c, src, e, "search index %" PRId64
+				    ": article %" PRId64, idx, d->id);
+	return 0;
+}
+
+/* ---- creating and filling an index (raw connection) ---------------- */
+
+/* Register a new index of `edition` in `state` and create its table, in
+ * the caller's transaction on db. *idx gets its id. */
+static int search_idx_create(sqlite3 *db, const char *edition, int state,
+			     int64_t *idx, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "INSERT INTO search_indexes (edition, "
+				    "state, tokenizer_version, created_at) "
+				    "VALUES (?1, ?2, ?3, ?4)",
+				    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, edition, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, state);
+		sqlite3_bind_int(st, 3, SEARCH_TOKENIZER_VERSION);
+		sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return search_db_err(db, rc, e, "search index: register");
+	*idx = sqlite3_last_insert_rowid(db);
+	/* The language goes into DDL unbound: only a code the tokenizer
+	 * contract calls safe; any other edition folds without stemming. */
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "CREATE VIRTUAL TABLE article_fts_%" PRId64
+		 " USING fts5(title, lead, body, meta, tokenize = 'gazette%s%s', "
+		 "prefix = '2 3')",
+		 *idx, search_lang_valid(edition) ? " " : "",
+		 search_lang_valid(edition) ? edition : "");
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return search_db_err(db, rc, e, "search index: create");
+	return 0;
+}
+
+/*
+ * Index up to `limit` articles of `edition` with id > after into index
+ * idx, in the caller's transaction on db (prepared here, not cached: it
+ * runs from the migration, which has no store_conn). *last gets the
+ * highest id done, *n how many. Memory from scratch, reset per article.
+ */
+static int search_idx_fill(sqlite3 *db, struct arena *scratch, int64_t idx,
+			   const char *edition, int64_t after, size_t limit,
+			   int64_t *last, size_t *n, struct err *e)
+{
+	*n = 0;
+	*last = after;
+	char dsql[160], isql[160];
+	sqlite3_stmt *doc = NULL, *del = NULL, *ins = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    SEARCH_DOC_SQL("a.edition = ?1 AND a.id > "
+						   "?2 ORDER BY a.id LIMIT ?3"),
+				    -1, &doc, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db,
+					search_sql_del(dsql, sizeof dsql, idx),
+					-1, &del, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db,
+					search_sql_ins(isql, sizeof isql, idx),
+					-1, &ins, NULL);
+	if (rc != SQLITE_OK) {
+		rc = search_db_err(db, rc, e, "search index: prepare");
+		goto out;
+	}
+	sqlite3_bind_text(doc, 1, edition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(doc, 2, after);
+	sqlite3_bind_int64(doc, 3, (int64_t)limit);
+	int src;
+	while ((src = sqlite3_step(doc)) == SQLITE_ROW) {
+		struct search_doc d;
+		arena_reset(scratch);
+		search_doc_build(scratch, doc, &d);
+		sqlite3_bind_int64(del, 1, d.id);
+		src = sqlite3_step(del);
+		sqlite3_reset(del);
+		if (src == SQLITE_DONE) {
+			search_doc_bind(ins, &d);
+			src = sqlite3_step(ins);
+			sqlite3_reset(ins);
+			sqlite3_clear_bindings(ins);
+		}
+		if (src != SQLITE_DONE) {
+			rc = search_db_err(db, src, e, "search index: write");
+			goto out;
+		}
+		*last = d.id;
+		(*n)++;
+	}
+	if (src != SQLITE_DONE)
+		rc = search_db_err(db, src, e, "search index: read articles");
+	else
+		rc = 0;
+out:
+	sqlite3_finalize(doc);
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	arena_reset(scratch);
+	return rc;
+}
+
+/* Create a live index of `edition` and fill it with all its articles, in
+ * the caller's transaction on db. */
+static int search_idx_create_full(sqlite3 *db, const char *edition,
+				  struct err *e)
+{
+	int64_t idx;
+	int rc = search_idx_create(db, edition, SEARCH_IDX_LIVE, &idx, e);
+	if (rc)
+		return rc;
+	struct arena *scratch = arena_new(0);
+	int64_t after = 0;
+	size_t n;
+	do
+		rc = search_idx_fill(db, scratch, idx, edition, after, 1000,
+				     &after, &n, e);
+	while (rc == 0 && n > 0);
+	arena_free(scratch);
+	return rc;
+}
+
+int store_search_migrate(sqlite3 *db, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT code FROM editions ORDER BY code",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return search_db_err(db, rc, e, "search: editions");
+	/* Collect first: creating tables while the SELECT runs is allowed,
+	 * but the codes must outlive the statement's rows anyway. */
+	char **codes = NULL;
+	size_t n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		codes = xrealloc(codes, (n + 1) * sizeof *codes);
+		codes[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	rc = rc == SQLITE_DONE ? 0 : search_db_err(db, rc, e, "search: editions");
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = search_idx_create_full(db, codes[i], e);
+	for (size_t i = 0; i < n; i++)
+		free(codes[i]);
+	free(codes);
+	return rc;
+}
+
+/* ---- the write path ------------------------------------------------- */
+
+int store_search_article_put(struct store_conn *c, int64_t id,
+			     const char *edition, int is_update, struct err *e)
+{
+	int64_t own[SEARCH_MAX_INDEXES], other[SEARCH_MAX_INDEXES];
+	size_t n_own = 0, n_other = 0;
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "SELECT id, edition = ?1 FROM search_indexes WHERE "
+			    "state IN (0, 1) ORDER BY id",
+			    &st, e);
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, edition);
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t idx = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_int(st, 1)) {
+			if (n_own < SEARCH_MAX_INDEXES)
+				own[n_own++] = idx;
+		} else if (n_other < SEARCH_MAX_INDEXES) {
+			other[n_other++] = idx;
+		}
+	}
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return store_db_err(c, src, e, "search indexes");
+
+	/* First article of an edition created after migration 2: its index
+	 * is born now, with every article of the edition (this one too). */
+	if (n_own == 0)
+		return search_idx_create_full(c->db, edition, e);
+
+	rc = store_stmt(c, SEARCH_DOC_SQL("a.id = ?1"), &st, e);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, id);
+	src = sqlite3_step(st);
+	if (src != SQLITE_ROW) {
+		store_stmt_done(c, st);
+		return src == SQLITE_DONE ?
+			       err_set(e, ERR_DB,
+				       "search: article %" PRId64 " is gone", id) :
+			       store_db_err(c, src, e,
+					    "search: article %" PRId64, id);
+	}
+	struct search_doc d;
+	search_doc_build(c->scratch, st, &d);
+	/* The doc's texts are copies in scratch: the row may go. */
+	store_stmt_done(c, st);
+	for (size_t i = 0; rc == 0 && i < n_own; i++)
+		rc = search_doc_write(c, own[i], &d, e);
+	char sql[160];
+	for (size_t i = 0; rc == 0 && is_update && i < n_other; i++) {
+		rc = store_stmt(c, search_sql_del(sql, sizeof sql, other[i]),
+				&st, e);
+		if (rc)
+			break;
+		store_bind_int(st, 1, id);
+		src = sqlite3_step(st);
+		store_stmt_done(c, st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "search index %" PRId64,
+					  other[i]);
+	}
+	return rc;
+}
+
+/* ---- the query ------------------------------------------------------ */
+
+/*
+ * Candidates, then order. The inner query walks the matches newest id
+ * first (CROSS JOIN keeps the FTS table the outer loop, so FTS5 hands
+ * out rowids in descending order and no sort happens), joins each to its
+ * article for the filters, and stops after ?9 rows: bm25 runs for those
+ * only. MATERIALIZED keeps bm25 evaluated while the FTS cursor is on its
+ * row. The outer query ranks them: bm25 (negative, lower is better) times
+ * the recency factor of src/search/README.md, or newest first.
+ */
+static const char *search_rank_sql(struct arena *a, int64_t idx)
+{
+	return arena_printf(
+		a,
+		"WITH cand AS MATERIALIZED (SELECT a.id AS id, a.publish_at AS "
+		"at, bm25(article_fts_%1$" PRId64 ", 10.0, 4.0, 1.0, 2.0) AS "
+		"score FROM article_fts_%1$" PRId64 " CROSS JOIN articles a ON "
+		"a.id = article_fts_%1$" PRId64 ".rowid WHERE article_fts_%1$" PRId64
+		" MATCH ?1 AND a.edition = ?2 AND a.status = 3 AND "
+		"a.publish_at <= ?3 AND (?4 = 0 OR a.rubric_id = ?4) AND (?5 = "
+		"0 OR EXISTS (SELECT 1 FROM article_authors x WHERE "
+		"x.article_id = a.id AND x.author_id = ?5)) AND (?6 = '' OR "
+		"a.kind = ?6) AND (?7 = 0 OR a.publish_at >= ?7) AND (?8 = 0 OR "
+		"a.publish_at < ?8) ORDER BY article_fts_%1$" PRId64
+		".rowid DESC LIMIT ?9) SELECT id FROM cand ORDER BY CASE WHEN "
+		"?10 THEN -at ELSE score * (1.0 + 0.5 / (1.0 + max(0, ?3 - at) "
+		"/ 2592000.0)) END, CASE WHEN ?10 THEN -id ELSE id END",
+		idx);
+}
+
+static const char *search_hit_sql(struct arena *a, int64_t idx)
+{
+	return arena_printf(
+		a,
+		"SELECT " STORE_ARTICLE_COLUMNS_NOBODY
+		", highlight(article_fts_%1$" PRId64
+		", 0, char(2), char(3)), snippet(article_fts_%1$" PRId64
+		", 2, char(2), char(3), '…', ?3), highlight(article_fts_%1$" PRId64
+		", 1, char(2), char(3)) FROM article_fts_%1$" PRId64
+		" CROSS JOIN articles a ON a.id = article_fts_%1$" PRId64
+		".rowid LEFT JOIN view_counts v ON v.article_id = a.id WHERE "
+		"article_fts_%1$" PRId64 " MATCH ?1 AND article_fts_%1$" PRId64
+		".rowid = ?2",
+		idx);
+}
+
+/* FTS5 reports a bad MATCH expression as a plain SQLITE_ERROR: that is
+ * the caller's input (ERR_INVALID), everything else is the database. */
+static int search_query_err(struct store_conn *c, int src, struct err *e,
+			    const char *what)
+{
+	if (src == SQLITE_ERROR)
+		return err_set(e, ERR_INVALID, "%s: %s", what,
+			       sqlite3_errmsg(c->db));
+	return store_db_err(c, src, e, "%s", what);
+}
+
+/* Id of the live index of edition, 0 when it has none. */
+static int search_live_idx(struct store_conn *c, const char *edition,
+			   int64_t *idx, struct err *e)
+{
+	*idx = 0;
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "SELECT id FROM search_indexes WHERE edition = ?1 "
+			    "AND state = 0 ORDER BY id DESC LIMIT 1",
+			    &st, e);
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, edition);
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW)
+		*idx = sqlite3_column_int64(st, 0);
+	store_stmt_done(c, st);
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		return store_db_err(c, src, e, "search index of %s", edition);
+	return 0;
+}
+
+int store_search(store *s, struct arena *a, const struct store_search_query *q,
+		 struct store_search_hit **out, size_t *n, size_t *total,
+		 struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (total)
+		*total = 0;
+	if (!q->edition || !q->match || !*q->match)
+		return 0;
+	size_t limit = q->limit ? q->limit : 10;
+	if (limit > 100)
+		limit = 100;
+	int words = q->snippet_words ? q->snippet_words : 24;
+	if (words < 4)
+		words = 4;
+	if (words > 64)
+		words = 64;
+	int64_t now = q->now ? q->now : (int64_t)time(NULL);
+
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	int64_t idx;
+	sqlite3_stmt *st = NULL;
+	int64_t *ids = NULL;
+	size_t n_ids = 0, count = 0;
+	rc = search_live_idx(c, q->edition, &idx, e);
+	if (rc || !idx)
+		goto out;
+
+	rc = store_stmt(c, search_rank_sql(a, idx), &st, e);
+	if (rc)
+		goto out;
+	store_bind_text(st, 1, q->match);
+	store_bind_text(st, 2, q->edition);
+	store_bind_int(st, 3, now);
+	store_bind_int(st, 4, q->rubric_id);
+	store_bind_int(st, 5, q->author_id);
+	store_bind_text(st, 6, q->kind ? q->kind : "");
+	store_bind_int(st, 7, q->from);
+	store_bind_int(st, 8, q->to);
+	store_bind_int(st, 9, STORE_SEARCH_MAX_CANDIDATES);
+	store_bind_int(st, 10, q->by_date ? 1 : 0);
+	ids = arena_alloc(a, limit * sizeof *ids);
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count >= q->offset && n_ids < limit)
+			ids[n_ids++] = sqlite3_column_int64(st, 0);
+		count++;
+	}
+	store_stmt_done(c, st);
+	st = NULL;
+	if (src != SQLITE_DONE) {
+		rc = search_query_err(c, src, e, "search");
+		goto out;
+	}
+	if (total)
+		*total = count;
+	if (n_ids == 0)
+		goto out;
+
+	struct store_search_hit *hits = arena_alloc(a, n_ids * sizeof *hits);
+	memset(hits, 0, n_ids * sizeof *hits);
+	struct store_article *arts = arena_alloc(a, n_ids * sizeof *arts);
+	size_t got = 0;
+	const char *hsql = search_hit_sql(a, idx);
+	for (size_t i = 0; i < n_ids; i++) {
+		rc = store_stmt(c, hsql, &st, e);
+		if (rc)
+			goto out;
+		store_bind_text(st, 1, q->match);
+		store_bind_int(st, 2, ids[i]);
+		store_bind_int(st, 3, words);
+		src = sqlite3_step(st);
+		if (src == SQLITE_ROW) {
+			struct store_search_hit *h = &hits[got];
+			store_article_row(a, st, &arts[got]);
+			h->title_hl = store_col_text(a, st, 24);
+			char *body = store_col_text(a, st, 25);
+			char *lead = store_col_text(a, st, 26);
+			h->snippet = strchr(body, '\x02') || !*lead ? body :
+								      lead;
+			got++;
+		}
+		store_stmt_done(c, st);
+		st = NULL;
+		/* SQLITE_DONE: the row went between the two queries (a
+		 * concurrent write on another connection cannot do that in
+		 * our snapshot, so this is only defensive). */
+		if (src != SQLITE_ROW && src != SQLITE_DONE) {
+			rc = search_query_err(c, src, e, "search hit");
+			goto out;
+		}
+	}
+	/* The relation loader wants a plain array of articles. */
+	rc = store_article_relations(c, a, arts, got, e);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < got; i++)
+		hits[i].art = arts[i];
+	*out = hits;
+	*n = got;
+out:
+	store_stmt_done(c, st);
+	store_read_end(s, c);
+	return rc;
+}
+
+/* ---- reindex -------------------------------------------------------- */
+
+/* Drop the indexes of `edition` in `state` (tables and rows), in one
+ * write transaction. */
+static int search_drop_state(store *s, const char *edition, int state,
+			     struct err *e)
+{
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	int64_t ids[SEARCH_MAX_INDEXES];
+	size_t n = 0;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT id FROM search_indexes WHERE edition = ?1 AND "
+			"state = ?2",
+			&st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, edition);
+		store_bind_int(st, 2, state);
+		int src;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW)
+			if (n < SEARCH_MAX_INDEXES)
+				ids[n++] = sqlite3_column_int64(st, 0);
+		store_stmt_done(c, st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "search indexes of %s",
+					  edition);
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char sql[96];
+		snprintf(sql, sizeof sql,
+			 "DROP TABLE IF EXISTS article_fts_%" PRId64, ids[i]);
+		rc = search_exec(c->db, sql, e);
+		if (rc == 0) {
+			snprintf(sql, sizeof sql,
+				 "DELETE FROM search_indexes WHERE id = "
+				 "%" PRId64,
+				 ids[i]);
+			rc = search_exec(c->db, sql, e);
+		}
+	}
+	return store_write_end(s, c, rc, e);
+}
+
+/* Start a rebuild: a new index in state building, and the number of
+ * articles to put in it. */
+static int search_reindex_start(store *s, const char *edition, int64_t *idx,
+				size_t *total, struct err *e)
+{
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	int yes = 0;
+	rc = store_edition_exists(c, edition, &yes, e);
+	if (rc == 0 && !yes)
+		rc = err_set(e, ERR_INVALID, "reindex: no edition %s", edition);
+	if (rc == 0)
+		rc = search_idx_create(c->db, edition, SEARCH_IDX_BUILDING, idx,
+				       e);
+	sqlite3_stmt *st;
+	if (rc == 0)
+		rc = store_stmt(c,
+				"SELECT count(*) FROM articles WHERE edition = "
+				"?1",
+				&st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, edition);
+		int src = sqlite3_step(st);
+		*total = (size_t)sqlite3_column_int64(st, 0);
+		store_stmt_done(c, st);
+		if (src != SQLITE_ROW)
+			rc = store_db_err(c, src, e, "articles of %s", edition);
+	}
+	return store_write_end(s, c, rc, e);
+}
+
+/* One step of FTS5's incremental merge of all segments into one (a
+ * negative page count merges across levels, like 'optimize'). *more is
+ * 0 when there was nothing left to merge: FTS5 documents that the
+ * command then changes fewer than 2 rows. */
+static int search_merge_step(store *s, int64_t idx, int *more, struct err *e)
+{
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	char sql[160];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO article_fts_%1$" PRId64
+		 " (article_fts_%1$" PRId64 ", rank) VALUES ('merge', -%2$d)",
+		 idx, SEARCH_MERGE_PAGES);
+	int before = sqlite3_total_changes(c->db);
+	rc = search_exec(c->db, sql, e);
+	*more = sqlite3_total_changes(c->db) - before >= 2;
+	return store_write_end(s, c, rc, e);
+}
+
+/* The swap: the building index goes live and the live one retires, in
+ * one transaction, so a reader sees either the old or the new one. */
+static int search_swap(store *s, const char *edition, int64_t idx,
+		       struct err *e)
+{
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"UPDATE search_indexes SET state = CASE WHEN id = ?2 "
+			"THEN 0 ELSE 2 END WHERE edition = ?1 AND (id = ?2 OR "
+			"state = 0)",
+			&st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, edition);
+		store_bind_int(st, 2, idx);
+		int src = sqlite3_step(st);
+		store_stmt_done(c, st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "search swap of %s",
+					  edition);
+		else if (sqlite3_changes(c->db) == 0)
+			rc = err_set(e, ERR_DB,
+				     "search swap of %s: the new index is gone "
+				     "(another reindex?)",
+				     edition);
+	}
+	return store_write_end(s, c, rc, e);
+}
+
+static int search_reindex_one(store *s, const char *edition, size_t batch,
+			      store_search_progress_fn progress, void *ctx,
+			      struct err *e)
+{
+	/* Leftovers of a reindex that was killed. */
+	int rc = search_drop_state(s, edition, SEARCH_IDX_BUILDING, e);
+	if (rc == 0)
+		rc = search_drop_state(s, edition, SEARCH_IDX_RETIRED, e);
+	int64_t idx = 0;
+	size_t total = 0, done = 0;
+	if (rc == 0)
+		rc = search_reindex_start(s, edition, &idx, &total, e);
+	if (rc)
+		return rc;
+	if (progress)
+		progress(edition, 0, total, ctx);
+	struct arena *scratch = arena_new(0);
+	int64_t after = 0;
+	for (;;) {
+		struct store_conn *c;
+		size_t n = 0;
+		rc = store_write_begin(s, &c, e);
+		if (rc)
+			break;
+		rc = search_idx_fill(c->db, scratch, idx, edition, after, batch,
+				     &after, &n, e);
+		rc = store_write_end(s, c, rc, e);
+		if (rc || n == 0)
+			break;
+		done += n;
+		/* Articles added meanwhile make done pass the first count. */
+		if (done > total)
+			total = done;
+		if (progress)
+			progress(edition, done, total, ctx);
+	}
+	arena_free(scratch);
+	for (int more = 1; rc == 0 && more;)
+		rc = search_merge_step(s, idx, &more, e);
+	if (rc == 0)
+		rc = search_swap(s, edition, idx, e);
+	if (rc == 0)
+		rc = search_drop_state(s, edition, SEARCH_IDX_RETIRED, e);
+	if (rc == 0 && progress)
+		progress(edition, done, total, ctx);
+	if (rc) /* leave no half-built index that saves keep writing to */
+		search_drop_state(s, edition, SEARCH_IDX_BUILDING, NULL);
+	return rc;
+}
+
+int store_search_reindex(store *s, const char *edition, size_t batch,
+			 store_search_progress_fn progress, void *ctx,
+			 struct err *e)
+{
+	if (batch == 0)
+		batch = SEARCH_BATCH_DEFAULT;
+	if (edition)
+		return search_reindex_one(s, edition, batch, progress, ctx, e);
+	struct arena *a = arena_new(0);
+	struct store_edition *eds;
+	size_t n;
+	int rc = store_edition_list(s, a, &eds, &n, e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = search_reindex_one(s, eds[i].code, batch, progress, ctx, e);
+	arena_free(a);
+	return rc;
+}

@@ -1,0 +1,143 @@
+// newsroom.test.mjs - the newsroom's editor in a real browser: log in,
+// upload an image to the media library (when it is there), write an
+// article with it, watch the server-rendered preview follow the text,
+// see the autosave turn the new article into a draft, schedule it a few
+// seconds ahead, and watch the reader home page (another browser, nobody
+// in the newsroom) show it once its time has come.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { SKIP, setup, screenshot } from './lib.mjs';
+import { ADMIN_LOGIN, ADMIN_PASSWORD } from '../http/lib.mjs';
+
+let env;
+before(async () => {
+  if (SKIP) return;
+  env = await setup();
+});
+after(async () => { await env?.stop(); });
+
+/* A w x h PNG of one colour with a darker stripe (RGB, no filter). */
+function png(w, h) {
+  const crcTable = new Int32Array(256).map((_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c;
+  });
+  const crc = (buf) => {
+    let c = -1;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ -1) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    raw[y * (w * 3 + 1)] = 0;
+    for (let x = 0; x < w; x++) {
+      const o = y * (w * 3 + 1) + 1 + x * 3;
+      const stripe = y > h / 3 && y < (2 * h) / 3;
+      raw[o] = stripe ? 30 : 40; raw[o + 1] = stripe ? 80 : 140; raw[o + 2] = stripe ? 120 : 200;
+    }
+  }
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/* Upload an image through the media library's form; its id, or null
+ * when there is no library (yet) to upload to. */
+async function uploadImage(page) {
+  const res = await page.goto(`${env.base}/newsroom/media`);
+  if (!res || res.status() !== 200) return null;
+  const input = page.locator('form input[type=file]').first();
+  if (await input.count() === 0) return null;
+  await input.setInputFiles({ name: 'river.png', mimeType: 'image/png', buffer: png(800, 500) });
+  const form = input.locator('xpath=ancestor::form[1]');
+  const alt = form.locator('[name=alt]');
+  if (await alt.count()) await alt.fill('A river at dawn');
+  await Promise.all([page.waitForURL(/\/newsroom\/media\/\d+/, { timeout: 15000 }),
+    form.locator('[type=submit]').first().click()]);
+  return Number(/\/newsroom\/media\/(\d+)/.exec(page.url())[1]);
+}
+
+test('write, preview, autosave and schedule an article; it goes live on its own', { skip: SKIP, timeout: 60000 }, async () => {
+  const page = await env.page();
+  await page.goto(`${env.base}/newsroom/login`);
+  await page.fill('#f-login', ADMIN_LOGIN);
+  await page.fill('#f-password', ADMIN_PASSWORD);
+  await Promise.all([page.waitForURL(/\/newsroom$/), page.click('form button[type=submit]')]);
+
+  let mediaId = null;
+  try {
+    mediaId = await uploadImage(page);
+  } catch (e) {
+    console.log(`# media upload failed, writing the article without an image: ${e.message}`);
+  }
+  if (!mediaId) console.log('# no media library to upload to: the article has no image');
+
+  await page.goto(`${env.base}/newsroom/articles/new`);
+  const title = `Browser scheduled story ${Date.now().toString(36)}`;
+  await page.fill('#f-title', title);
+  await page.fill('#f-lead', 'Written in a browser, published by the timer.');
+  await page.fill('#f-body', '## What happened\n\nThe **timer** published this, and _nobody_ pressed a button.\n\n- one\n- two');
+  // the preview beside the text is rendered by the server as we type
+  const preview = page.locator('#nr-preview');
+  await preview.locator('strong', { hasText: 'timer' }).waitFor({ timeout: 5000 });
+  assert.equal(await preview.locator('h2').textContent(), 'What happened');
+  assert.equal(await preview.locator('li').count(), 2);
+  if (mediaId) await page.fill('#f-media', String(mediaId));
+
+  // autosave: the new article becomes a draft and the page takes its URL
+  await page.locator('[data-autosave-status]', { hasText: /Draft saved at/ }).waitFor({ timeout: 10000 });
+  await page.waitForURL(/\/newsroom\/articles\/\d+$/);
+  const id = Number(/\/articles\/(\d+)$/.exec(page.url())[1]);
+  assert.ok(Number(await page.inputValue('input[name=version]')) >= 1);
+
+  // schedule it 4 s ahead, in the site's time zone as the field shows it
+  const offset = Number(await page.locator('#nr-editor').getAttribute('data-tz-offset'));
+  const at = Math.ceil(Date.now() / 1000) * 1000 + 4000;
+  const local = new Date(at + offset * 1000).toISOString().slice(0, 19);
+  await page.fill('#f-publish-at', local);
+  await Promise.all([page.waitForURL(/\?done=art_scheduled/),
+    page.click('button[data-action=schedule]')]);
+  assert.equal(await page.locator('[data-status]').first().getAttribute('data-status'), 'scheduled');
+  await screenshot(page, 'newsroom-editor-scheduled');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+
+  // a reader, in another browser context, keeps looking at the home page
+  const reader = await env.page();
+  await reader.goto(`${env.base}/`);
+  assert.equal(await reader.locator(`text=${title}`).count(), 0, 'not on the site before its time');
+  let seenAt = null;
+  while (Date.now() < at + 10000) {
+    await reader.reload();
+    if (await reader.locator(`a:has-text("${title}")`).count()) { seenAt = Date.now(); break; }
+    await reader.waitForTimeout(300);
+  }
+  assert.ok(seenAt, 'the article appeared on the reader home page');
+  assert.ok(seenAt >= at - 100, `not before its time (${seenAt - at} ms)`);
+  assert.ok(seenAt - at < 3000, `on the home page ${seenAt - at} ms after its time`);
+
+  // the article page itself, with its image when there is one
+  await reader.locator(`a:has-text("${title}")`).first().click();
+  await reader.waitForURL(/\/article\//);
+  assert.equal(await reader.locator('h1').first().textContent(), title);
+  assert.ok(await reader.locator('strong', { hasText: 'timer' }).count() > 0);
+  if (mediaId) {
+    const html = await reader.content();
+    assert.match(html, /\/media\//, 'the lead image is on the article page');
+  }
+  await screenshot(reader, 'newsroom-scheduled-on-home');
+  assert.ok(id > 0);
+});
