@@ -15,6 +15,7 @@
 struct http_server;
 struct http_static;
 struct http_pages;
+struct live_hub;
 
 struct app {
 	struct config *cfg;          /* settings; read-only after start-up */
@@ -22,6 +23,8 @@ struct app {
 	struct http_static *statics; /* theme static files, in memory */
 	struct http_server *server;  /* HTTP daemon while serving */
 	struct http_pages *pages;    /* templates, locales (http/page.c) */
+	struct live_hub *live;       /* live coverage streams (live/live.h),
+				      * NULL when not serving */
 	long long started_at;        /* Unix seconds, for /healthz */
 };
 

@@ -59,6 +59,8 @@ static const struct config_def config_defs[] = {
 	CFG("cache", "size", CONFIG_SIZE, cache_size, "64m", 65536,
 	    68719476736LL),
 	CFG("cache", "ttl", CONFIG_INT, cache_ttl, "60", 1, 86400),
+	CFG("live", "heartbeat", CONFIG_INT, live_heartbeat, "15", 1, 300),
+	CFG("live", "ring", CONFIG_INT, live_ring, "256", 16, 65536),
 };
 
 #define CONFIG_NDEFS (sizeof config_defs / sizeof config_defs[0])

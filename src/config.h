@@ -48,6 +48,9 @@ struct config {
 	int cache_enabled;  /* 1: page cache of reader pages and feeds */
 	size_t cache_size;  /* bytes the page cache may hold */
 	int cache_ttl;      /* seconds a cached page is served at most */
+	/* [live] */
+	int live_heartbeat; /* seconds before a quiet SSE stream gets a ping */
+	int live_ring;      /* recent messages kept per live channel */
 	/* [editions] */
 	struct config_edition editions[CONFIG_MAX_EDITIONS];
 	int n_editions;

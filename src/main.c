@@ -7,6 +7,7 @@
 #include "app.h"
 #include "demo/demo.h"
 #include "http/internal.h"
+#include "live/live.h"
 #include "media/media.h"
 #include "newsroom/password.h"
 #include "newsroom/scheduler.h"
@@ -355,6 +356,11 @@ static int cmd_serve(int argc, char **argv)
 		log_error("scheduler: %s", e.msg);
 	else if (n_due)
 		log_info("scheduler: %zu overdue articles published", n_due);
+	struct live_hub_opts hub_opts = {
+		.ring = (size_t)app->cfg->live_ring,
+		.heartbeat_ms = app->cfg->live_heartbeat * 1000};
+	if (live_hub_new(&hub_opts, &app->live, &e) != 0)
+		log_fatal("%s", e.msg);
 	int port;
 	if (http_server_start(app, &app->server, &port, &e) != 0)
 		log_fatal("%s", e.msg);
@@ -374,8 +380,11 @@ static int cmd_serve(int argc, char **argv)
 	log_info("%s received: finishing in-flight requests",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	newsroom_scheduler_stop(sched);
+	live_hub_shutdown(app->live); /* open streams end: nothing to wait for */
 	http_server_stop(app->server, app->cfg->shutdown_grace);
 	app->server = NULL;
+	live_hub_free(app->live);
+	app->live = NULL;
 	http_pages_free(app->pages);
 	app->pages = NULL;
 	http_static_free(app->statics);
@@ -438,6 +447,68 @@ static int cmd_demo(int argc, char **argv)
 		printf("added %ld synthetic articles per edition\n", articles);
 	else
 		printf("demo content loaded into %s\n", app->cfg->data_dir);
+	main_site_close();
+	return rc ? 1 : 0;
+}
+
+/* ---- gazette reindex -------------------------------------------------- */
+
+/* Progress of store_search_reindex on a terminal: one line per edition,
+ * rewritten in place. */
+static void main_reindex_progress(const char *edition, size_t done,
+				  size_t total, void *ctx)
+{
+	if (!*(int *)ctx)
+		return;
+	fprintf(stderr, "\r  %s: %zu / %zu articles (%zu%%)", edition, done,
+		total, total ? done * 100 / total : 100);
+	fflush(stderr);
+}
+
+static int cmd_reindex(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		MAIN_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0}};
+	struct main_opts o = {0};
+	int c;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (main_common(&o, c, optarg))
+			continue;
+		if (c == OPT_HELP) {
+			printf("usage: gazette reindex [--data DIR] [EDITION]\n\n"
+			       "Rebuild the full-text search index of every "
+			       "edition (or of EDITION).\nThe site may keep "
+			       "serving meanwhile: searches use the old index "
+			       "until\nthe new one is complete.\n\n%s",
+			       main_common_help);
+			return 0;
+		}
+		return 2;
+	}
+	if (optind + 1 < argc) {
+		fprintf(stderr, "gazette reindex: unexpected argument '%s'\n",
+			argv[optind + 1]);
+		return 2;
+	}
+	const char *edition = optind < argc ? argv[optind] : NULL;
+	main_config(&o);
+	main_site_open(0);
+	int tty = isatty(STDERR_FILENO);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct err e = {0};
+	int rc = store_search_reindex(app->store, edition, 0,
+				      main_reindex_progress, &tty, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (tty)
+		fputc('\n', stderr);
+	if (rc)
+		fprintf(stderr, "gazette reindex: %s\n", e.msg);
+	else
+		printf("search index rebuilt in %.1f s\n",
+		       (double)(t1.tv_sec - t0.tv_sec) +
+			       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	main_site_close();
 	return rc ? 1 : 0;
 }
@@ -562,6 +633,7 @@ static const struct main_cmd {
 	{"serve", cmd_serve, "run the web server"},
 	{"demo", cmd_demo, "fill the site with sample content"},
 	{"user", cmd_user, "add users, set passwords, list users"},
+	{"reindex", cmd_reindex, "rebuild the search index (site may serve)"},
 };
 
 static void main_usage(FILE *f)

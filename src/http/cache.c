@@ -9,8 +9,8 @@
  *   - whose query holds only page, partial and tracking parameters
  *     (utm_*, fbclid, gclid, yclid: ignored); any other parameter (a
  *     search, a filter) bypasses the cache;
- *   - when the handler replied 200 with no Set-Cookie and no
- *     Cache-Control of no-store, no-cache or private.
+ *   - when the handler replied 200 with no Set-Cookie, no Cache-Control
+ *     of no-store, no-cache or private, and no Vary but Accept-Encoding.
  * The route table's rows are not touched: cacheability follows from the
  * path, so rows that others add (feeds, sitemaps) are cached without
  * a flag, and a reader route that varies per request opts out with
@@ -37,6 +37,13 @@
  *   plus whatever the handler added with http_cache_tag.
  * Until the article handler tags its page itself, the dispatcher finds
  * the id with one store read on a miss (see http_cache_article_tags).
+ *
+ * Freshness: a purge drops matching entries at once, and raises a
+ * generation counter; a page whose rendering began before a purge is not
+ * stored after it (it may show what the purge was about). Entries go
+ * stale after cache.ttl: the first reader then renders the page again
+ * while the others keep getting the stale one (one render per expiry,
+ * not one per waiting reader); past a second TTL an entry is dropped.
  *
  * Life of an entry: `refs` counts the table's hold and the requests that
  * looked it up and have not queued its response yet; when it drops to
@@ -87,6 +94,9 @@
 #define HTTP_CACHE_GZIP_LEVEL     6
 #define HTTP_CACHE_BROTLI_QUALITY 5
 #define HTTP_CACHE_MAX_KEY        2048
+/* How long a stale page's re-render may take before another reader
+ * tries (see http_cache_get). */
+#define HTTP_CACHE_REFRESH_MS 5000
 
 struct http_cache_shard;
 
@@ -95,12 +105,14 @@ struct http_cache_entry {
 	struct http_cache_entry *prev;  /* LRU neighbour towards the head */
 	struct http_cache_entry *next;  /* LRU neighbour towards the tail */
 	uint64_t hash;                  /* of key */
-	int64_t expires;                /* monotonic ms; not served after */
-	size_t size;                    /* bytes charged to the shard */
-	atomic_int refs;                /* table + lookups not yet queued */
-	atomic_int mem; /* 1 + responses alive that point here */
-	char *key;      /* in data[] */
-	char *tags;     /* " w1 w2 " (spaces around), in data[] */
+	int64_t expires;                /* monotonic ms; stale after */
+	int64_t refresh_at; /* stale: when a reader went to render it again,
+			     * 0 if none (under the shard lock) */
+	size_t size;        /* bytes charged to the shard */
+	atomic_int refs;    /* table + lookups not yet queued */
+	atomic_int mem;     /* 1 + responses alive that point here */
+	char *key;          /* in data[] */
+	char *tags;         /* " w1 w2 " (spaces around), in data[] */
 	const unsigned char *body[HTTP_ENC_N]; /* NULL: form not kept */
 	size_t len[HTTP_ENC_N];
 	char etag[HTTP_ENC_N][32];                /* "\"<20 hex>-gz\"" */
@@ -319,10 +331,23 @@ struct http_cache_entry *http_cache_get(struct http_cache *c, const char *key,
 	pthread_mutex_lock(&sh->mu);
 	struct http_cache_entry *e = http_cache_find(sh, h, key);
 	if (e && e->expires <= now_ms) {
-		http_cache_unlink(sh, e);
-		dead = e;
-		e = NULL;
-		sh->expired++;
+		/* Stale. One request renders the page again (a miss) while
+		 * the others keep getting the stale one, so that an expiring
+		 * hot page costs one render, not one per waiting reader; a
+		 * render that did not store (error, too large) is retried
+		 * after HTTP_CACHE_REFRESH_MS. Past a second TTL it is
+		 * dropped. Purges drop entries at once: edits never wait. */
+		if (now_ms >= e->expires + c->ttl_ms) {
+			http_cache_unlink(sh, e);
+			dead = e;
+			e = NULL;
+			sh->expired++;
+		} else if (!e->refresh_at ||
+			   now_ms - e->refresh_at >= HTTP_CACHE_REFRESH_MS) {
+			e->refresh_at = now_ms;
+			e = NULL;
+			sh->expired++;
+		}
 	}
 	if (e) {
 		if (sh->head != e) {

@@ -74,8 +74,11 @@ struct http_cache *http_cache_new(const struct http_cache_opts *o);
 void http_cache_free(struct http_cache *c);
 
 /* The entry for key, held (caller releases with http_cache_release), or
- * NULL when there is none or it expired. now_ms: a monotonic clock in
- * milliseconds (http_cache_now_ms). Counts a hit or a miss. */
+ * NULL when there is none. now_ms: a monotonic clock in milliseconds
+ * (http_cache_now_ms). An entry older than the TTL is stale: the first
+ * get after that returns NULL (the caller renders and puts the page),
+ * gets during that render (up to 5 s) return the stale entry, and one
+ * older than twice the TTL is dropped. Counts a hit or a miss. */
 struct http_cache_entry *http_cache_get(struct http_cache *c, const char *key,
 					int64_t now_ms);
 

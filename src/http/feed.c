@@ -32,20 +32,24 @@
 #include <string.h>
 #include <time.h>
 
-#define FEED_ITEMS 20       /* items in every feed */
-#define FEED_EXCERPT 300    /* characters of an excerpt made from a body */
+#define FEED_ITEMS   20  /* items in every feed */
+#define FEED_EXCERPT 300 /* characters of an excerpt made from a body */
 
-enum feed_format { FEED_RSS, FEED_ATOM, FEED_JSON };
+enum feed_format {
+	FEED_RSS,
+	FEED_ATOM,
+	FEED_JSON
+};
 
 struct feed_item {
-	struct store_article art;  /* with body and authors */
-	const char *url;           /* absolute permalink */
-	const char *id;            /* tag URI */
-	const char *summary;       /* plain text: lead or excerpt */
-	const char *content;       /* body HTML (full text), else NULL */
-	const char *rubric;        /* rubric name or NULL */
-	int64_t updated;           /* max(updated_at, publish_at) */
-	struct seo_image img;      /* lead image when has_img */
+	struct store_article art; /* with body and authors */
+	const char *url;          /* absolute permalink */
+	const char *id;           /* tag URI */
+	const char *summary;      /* plain text: lead or excerpt */
+	const char *content;      /* body HTML (full text), else NULL */
+	const char *rubric;       /* rubric name or NULL */
+	int64_t updated;          /* max(updated_at, publish_at) */
+	struct seo_image img;     /* lead image when has_img */
 	int has_img;
 };
 
@@ -58,10 +62,10 @@ struct feed {
 	const char *self_url;    /* absolute URL of the feed */
 	const char *home_url;    /* absolute home of the edition */
 	const char *site_name;
-	int full;                /* 1: full text */
+	int full; /* 1: full text */
 	struct feed_item *items;
 	size_t n;
-	int64_t updated;         /* newest item's updated, else fallback */
+	int64_t updated; /* newest item's updated, else fallback */
 };
 
 /* Body HTML with root-relative href/src made absolute against base
@@ -137,8 +141,14 @@ static int feed_items_load(struct http_req *r, struct feed *f,
 	f->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct feed_item *it = &f->items[f->n];
-		int rc = store_article_get(app->store, r->a, list[i].id, &it->art,
-					   &e);
+		/* The list has no bodies: read the article when the feed
+		 * shows its text or has no lead to show instead. */
+		int rc = 0;
+		if (!f->full && list[i].lead && list[i].lead[0])
+			it->art = list[i];
+		else
+			rc = store_article_get(app->store, r->a, list[i].id,
+					       &it->art, &e);
 		if (rc == ERR_NOTFOUND)
 			continue; /* deleted since the list was read */
 		if (rc) {
@@ -150,23 +160,23 @@ static int feed_items_load(struct http_req *r, struct feed *f,
 		const struct store_article *a = &it->art;
 		const struct config_edition *ce =
 			config_edition_find(app->cfg, a->edition);
-		it->url = seo_absolute(r, page_url(r, ce ? ce->prefix : r->prefix,
-						   "article", a->slug));
+		it->url =
+			seo_absolute(r, page_url(r, ce ? ce->prefix : r->prefix,
+						 "article", a->slug));
 		it->id = feed_item_id(r, authority, a);
-		it->updated = a->updated_at > a->publish_at ? a->updated_at
-							    : a->publish_at;
-		const struct store_rubric *rb = page_site_rubric(f->site,
-								 a->rubric_id);
+		it->updated = a->updated_at > a->publish_at ? a->updated_at :
+							      a->publish_at;
+		const struct store_rubric *rb =
+			page_site_rubric(f->site, a->rubric_id);
 		it->rubric = rb ? rb->name : NULL;
 		if (a->lead && a->lead[0]) {
 			it->summary = a->lead;
 		} else {
 			struct buf x;
 			buf_init(&x, r->a);
-			if (a->body_md && render_md_excerpt(a->body_md,
-							    strlen(a->body_md),
-							    FEED_EXCERPT, &x,
-							    &e) != 0)
+			if (a->body_md &&
+			    render_md_excerpt(a->body_md, strlen(a->body_md),
+					      FEED_EXCERPT, &x, &e) != 0)
 				buf_clear(&x);
 			it->summary = x.data;
 		}
@@ -175,16 +185,17 @@ static int feed_items_load(struct http_req *r, struct feed *f,
 			if (!html || !html[0]) {
 				struct buf x;
 				buf_init(&x, r->a);
-				if (a->body_md && render_md_to_html(a->body_md,
-								    strlen(a->body_md),
-								    &x, &e) != 0)
+				if (a->body_md &&
+				    render_md_to_html(a->body_md,
+						      strlen(a->body_md), &x,
+						      &e) != 0)
 					buf_clear(&x);
 				html = x.data;
 			}
 			it->content = feed_absolute_html(r, html, base);
 		}
-		it->has_img = seo_image_get(r, a->lead_media_id, 1200,
-					    &it->img) == 0;
+		it->has_img =
+			seo_image_get(r, a->lead_media_id, 1200, &it->img) == 0;
 		if (it->updated > f->updated)
 			f->updated = it->updated;
 		f->n++;
@@ -206,20 +217,24 @@ static void feed_el(struct buf *b, const char *name, const char *text)
 static void feed_rss(struct http_req *r, const struct feed *f)
 {
 	struct buf *b = &r->out;
-	buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-		    "<rss version=\"2.0\" "
-		    "xmlns:atom=\"http://www.w3.org/2005/Atom\" "
-		    "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" "
-		    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
-		    "xmlns:media=\"http://search.yahoo.com/mrss/\">\n"
-		    "<channel>\n");
+	buf_puts(b,
+		 "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+		 "<rss version=\"2.0\" "
+		 "xmlns:atom=\"http://www.w3.org/2005/Atom\" "
+		 "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" "
+		 "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" "
+		 "xmlns:media=\"http://search.yahoo.com/mrss/\">\n"
+		 "<channel>\n");
 	feed_el(b, "title", f->title);
 	feed_el(b, "link", f->html_url);
 	feed_el(b, "description", f->description ? f->description : f->title);
 	feed_el(b, "language", r->edition);
-	feed_el(b, "lastBuildDate", feed_date(r, f, f->updated, RENDER_DATE_RFC822));
+	feed_el(b, "lastBuildDate",
+		feed_date(r, f, f->updated, RENDER_DATE_RFC822));
 	feed_el(b, "generator", "Gazette");
-	buf_puts(b, "<atom:link rel=\"self\" type=\"application/rss+xml\" href=\"");
+	buf_puts(
+		b,
+		"<atom:link rel=\"self\" type=\"application/rss+xml\" href=\"");
 	seo_xml(b, f->self_url);
 	buf_puts(b, "\"/>\n");
 	for (size_t i = 0; i < f->n; i++) {
@@ -231,8 +246,8 @@ static void feed_rss(struct http_req *r, const struct feed *f)
 		buf_puts(b, "<guid isPermaLink=\"false\">");
 		seo_xml(b, it->id);
 		buf_puts(b, "</guid>\n");
-		feed_el(b, "pubDate", feed_date(r, f, a->publish_at,
-						RENDER_DATE_RFC822));
+		feed_el(b, "pubDate",
+			feed_date(r, f, a->publish_at, RENDER_DATE_RFC822));
 		for (size_t k = 0; k < a->n_authors; k++) {
 			const struct store_author *au =
 				page_site_author(f->site, a->author_ids[k]);
@@ -251,8 +266,9 @@ static void feed_rss(struct http_req *r, const struct feed *f)
 				   (long long)it->img.bytes, it->img.type);
 			buf_puts(b, "<media:content url=\"");
 			seo_xml(b, it->img.url);
-			buf_printf(b, "\" type=\"%s\" medium=\"image\" "
-				      "width=\"%d\" height=\"%d\">",
+			buf_printf(b,
+				   "\" type=\"%s\" medium=\"image\" "
+				   "width=\"%d\" height=\"%d\">",
 				   it->img.type, it->img.width, it->img.height);
 			if (it->img.alt[0])
 				feed_el(b, "media:description", it->img.alt);
@@ -302,10 +318,10 @@ static void feed_atom(struct http_req *r, const struct feed *f)
 		feed_el(b, "id", it->id);
 		feed_el(b, "title", a->title);
 		feed_link(b, "alternate", "text/html", it->url);
-		feed_el(b, "published", feed_date(r, f, a->publish_at,
-						  RENDER_DATE_ISO));
-		feed_el(b, "updated", feed_date(r, f, it->updated,
-						RENDER_DATE_ISO));
+		feed_el(b, "published",
+			feed_date(r, f, a->publish_at, RENDER_DATE_ISO));
+		feed_el(b, "updated",
+			feed_date(r, f, it->updated, RENDER_DATE_ISO));
 		for (size_t k = 0; k < a->n_authors; k++) {
 			const struct store_author *au =
 				page_site_author(f->site, a->author_ids[k]);
@@ -313,9 +329,9 @@ static void feed_atom(struct http_req *r, const struct feed *f)
 				continue;
 			buf_puts(b, "<author>");
 			feed_el(b, "name", au->name);
-			feed_el(b, "uri", seo_absolute(r, page_url(r, r->prefix,
-								   "author",
-								   au->slug)));
+			feed_el(b, "uri",
+				seo_absolute(r, page_url(r, r->prefix, "author",
+							 au->slug)));
 			buf_puts(b, "</author>\n");
 		}
 		if (it->rubric) {
@@ -341,8 +357,9 @@ static void feed_atom(struct http_req *r, const struct feed *f)
 			buf_puts(b, "</content>\n");
 		}
 		if (it->has_img) {
-			buf_printf(b, "<link rel=\"enclosure\" type=\"%s\" "
-				      "length=\"%lld\" href=\"",
+			buf_printf(b,
+				   "<link rel=\"enclosure\" type=\"%s\" "
+				   "length=\"%lld\" href=\"",
 				   it->img.type, (long long)it->img.bytes);
 			seo_xml(b, it->img.url);
 			buf_puts(b, "\"/>\n");
@@ -389,7 +406,8 @@ static void feed_json(struct http_req *r, const struct feed *f)
 		if (it->has_img)
 			render_json_str(&j, "image", it->img.url);
 		render_json_str(&j, "date_published",
-				feed_date(r, f, a->publish_at, RENDER_DATE_ISO));
+				feed_date(r, f, a->publish_at,
+					  RENDER_DATE_ISO));
 		render_json_str(&j, "date_modified",
 				feed_date(r, f, it->updated, RENDER_DATE_ISO));
 		render_json_arr_begin(&j, "authors");
@@ -420,7 +438,8 @@ static void feed_json(struct http_req *r, const struct feed *f)
 			render_json_str(&j, "url", it->img.url);
 			render_json_str(&j, "mime_type", it->img.type);
 			if (it->img.bytes > 0)
-				render_json_int(&j, "size_in_bytes", it->img.bytes);
+				render_json_int(&j, "size_in_bytes",
+						it->img.bytes);
 			render_json_obj_end(&j);
 			render_json_arr_end(&j);
 		}
@@ -439,8 +458,8 @@ static int feed_full_text(const struct page_site *site)
 	const char *v = page_setting(site, "feed_full_text", NULL);
 	if (!v)
 		v = page_setting(site, "feed.full_text", NULL);
-	return !v || !(v[0] == '0' || !strcmp(v, "off") || !strcmp(v, "false") ||
-		       !strcmp(v, "no"));
+	return !v || !(v[0] == '0' || !strcmp(v, "off") ||
+		       !strcmp(v, "false") || !strcmp(v, "no"));
 }
 
 int page_feed(struct http_req *r)
@@ -486,27 +505,29 @@ int page_feed(struct http_req *r)
 		f.html_url = f.home_url;
 	} else if (!strncmp(rest, "/rubric/", 8)) {
 		struct store_rubric rb;
-		rc = store_rubric_by_slug(app->store, r->a, r->edition, slug, &rb,
-					  &e);
+		rc = store_rubric_by_slug(app->store, r->a, r->edition, slug,
+					  &rb, &e);
 		if (rc == 0) {
 			flt.rubric_id = rb.id;
-			f.title = arena_printf(r->a, "%s — %s", f.site_name, rb.name);
-			f.description = rb.description && rb.description[0]
-						? rb.description
-						: tagline;
-			f.html_url = seo_absolute(r, page_url(r, r->prefix, "rubric",
-							      rb.slug));
+			f.title = arena_printf(r->a, "%s — %s", f.site_name,
+					       rb.name);
+			f.description = rb.description && rb.description[0] ?
+						rb.description :
+						tagline;
+			f.html_url = seo_absolute(
+				r, page_url(r, r->prefix, "rubric", rb.slug));
 		}
 	} else if (!strncmp(rest, "/author/", 8)) {
 		struct store_author au;
-		rc = store_author_by_slug(app->store, r->a, slug, r->edition, &au,
-					  &e);
+		rc = store_author_by_slug(app->store, r->a, slug, r->edition,
+					  &au, &e);
 		if (rc == 0) {
 			flt.author_id = au.id;
-			f.title = arena_printf(r->a, "%s — %s", f.site_name, au.name);
+			f.title = arena_printf(r->a, "%s — %s", f.site_name,
+					       au.name);
 			f.description = au.bio && au.bio[0] ? au.bio : tagline;
-			f.html_url = seo_absolute(r, page_url(r, r->prefix, "author",
-							      au.slug));
+			f.html_url = seo_absolute(
+				r, page_url(r, r->prefix, "author", au.slug));
 		}
 	} else if (!strncmp(rest, "/tag/", 5)) {
 		struct store_tag tag;
@@ -517,8 +538,8 @@ int page_feed(struct http_req *r)
 			f.title = arena_printf(r->a, "%s — #%s", f.site_name,
 					       tag.name);
 			f.description = tagline;
-			f.html_url = seo_absolute(r, page_url(r, r->prefix, "tag",
-							      tag.slug));
+			f.html_url = seo_absolute(r, page_url(r, r->prefix,
+							      "tag", tag.slug));
 		}
 	} else {
 		rc = ERR_NOTFOUND;
@@ -548,10 +569,11 @@ int page_feed(struct http_req *r)
 			.limit = 1,
 		};
 		if (store_article_list(app->store, r->a, &ed, &list, &n, NULL,
-				       &e) == 0 && n == 1)
-			f.updated = list[0].updated_at > list[0].publish_at
-					    ? list[0].updated_at
-					    : list[0].publish_at;
+				       &e) == 0 &&
+		    n == 1)
+			f.updated = list[0].updated_at > list[0].publish_at ?
+					    list[0].updated_at :
+					    list[0].publish_at;
 	}
 
 	buf_clear(&r->out);

@@ -75,6 +75,11 @@ struct http_req {
 					       * prebuilt response is queued */
 	int cache_enc;           /* hit: encoding of that response */
 	uint64_t cache_gen;      /* miss: purge generation before rendering */
+
+	void *mhd_response;      /* a prepared struct MHD_Response (SSE,
+				  * http/sse.c): when set, the server queues
+				  * it with r->status instead of building one
+				  * from the reply fields, then destroys it */
 };
 
 typedef int (*http_handler)(struct http_req *r);
@@ -295,12 +300,53 @@ int page_newsroom_revision(struct http_req *r);
 int page_newsroom_revision_restore(struct http_req *r);
 
 /* media library (newsroom/media_pages.c): the library page, upload,
- * one image and its texts; GET /media/... serves the media folder's files
- * (see media/media.h) */
+ * one image, its texts and its original; GET /media/... serves the
+ * variants in the media folder (see media/media.h) */
 int page_newsroom_media(struct http_req *r);
 int page_newsroom_media_upload(struct http_req *r);
 int page_newsroom_media_item(struct http_req *r);
 int page_newsroom_media_update(struct http_req *r);
+int page_newsroom_media_original(struct http_req *r);
 int page_media_file(struct http_req *r);
+
+/* search: {prefix}/search (http/page_search.c) and GET /api/v1/search
+ * (http/api_search.c) */
+int page_search(struct http_req *r);
+int api_search(struct http_req *r);
+
+/* ---- live coverage (http/page_live.c, api_live.c) ------------------- */
+
+int page_live_stream(struct http_req *r);
+int page_live_banner_stream(struct http_req *r);
+int api_live_get(struct http_req *r);
+int api_live_stream(struct http_req *r);
+
+/*
+ * Tell readers of event ev that entry en changed: `type` is "new",
+ * "edit", "pin" or "delete". The message carries the entry as JSON with
+ * its HTML as readers of en->edition see it (r's edition is switched for
+ * the render and restored). Call after the store write committed.
+ * Returns the message id, 0 when no hub is running. Arena memory only.
+ */
+int64_t http_live_publish_entry(struct http_req *r,
+				const struct store_live_event *ev,
+				const struct store_live_entry *en,
+				const char *type);
+
+/* Event event_id changed state (or its texts): drop the cached pages of
+ * every edition it has texts in (the banner), then send a "state"
+ * message to its streams and to those editions' banner streams. */
+void http_live_publish_state(struct http_req *r, int64_t event_id);
+
+/* live desk in the newsroom (newsroom/live_desk.c) */
+int page_newsroom_live(struct http_req *r);
+int page_newsroom_live_create(struct http_req *r);
+int page_newsroom_live_desk(struct http_req *r);
+int page_newsroom_live_update(struct http_req *r);
+int page_newsroom_live_state(struct http_req *r);
+int page_newsroom_live_entry_add(struct http_req *r);
+int page_newsroom_live_entry_edit(struct http_req *r);
+int page_newsroom_live_entry_pin(struct http_req *r);
+int page_newsroom_live_entry_delete(struct http_req *r);
 
 #endif

@@ -156,4 +156,79 @@ void seo_list(struct http_req *r, struct render_val *ctx,
 	      const struct page_site *site, const char *kind, int64_t id,
 	      const char *slug, const char *name);
 
+/* ---- search (page_search.c, api_search.c) --------------------------- */
+
+/* Append s (text from store_search, may be NULL) to b as HTML: every
+ * piece HTML-escaped (render_escape_html), then U+0002 written as <mark>
+ * and U+0003 as </mark>. Stray markers are dropped and an open mark is
+ * closed, so the markup is always balanced; nothing else is markup. */
+void page_search_html(struct buf *b, const char *s);
+/* Append s (may be NULL) without the markers, not escaped. */
+void page_search_plain(struct buf *b, const char *s);
+
+/* ---- live coverage (page_live.c, api_live.c, sse.c) ------------------ */
+
+struct live_sub;
+struct render_json;
+
+/* The client's last event id: the Last-Event-ID header, else the
+ * ?last_event_id= parameter (what a page hands its first connect); -1
+ * when neither is a decimal number. */
+int64_t http_sse_last_id(const struct http_req *r);
+
+/* Append one SSE frame to b: "id: N" (when id > 0), "event: <event>",
+ * one "data:" line of data (CR/LF dropped), a blank line. */
+void http_sse_frame(struct buf *b, int64_t id, const char *event,
+		    const char *data);
+
+/* Answer r with an SSE stream of hub channel `channel` (text/event-stream,
+ * Cache-Control: no-cache, X-Accel-Buffering: no; "retry:" first).
+ * last_id as live_sub_new. 0: the stream is r's reply and *sub its
+ * subscriber (owned by the response: push to it with live_sub_push
+ * before the handler returns, never free it); *need_replay as
+ * live_sub_new. 1: a HEAD request, answered with the headers only. -1:
+ * replied 503 (no hub, shutting down) or 500. */
+int http_sse_open(struct http_req *r, const char *channel, int64_t last_id,
+		  struct live_sub **sub, int *need_replay);
+
+/* "upcoming", "live", "ended" (anything else: "upcoming"). Static. */
+const char *page_live_state_name(int state);
+
+/* Hub channel of event_id's entries in edition: "ev:12:en". Arena. */
+const char *page_live_channel(struct http_req *r, int64_t event_id,
+			      const char *edition);
+
+/* The `t` strings of r's edition, for page_live_entry_html. Arena. */
+struct render_val *page_live_strings(struct http_req *r,
+				     const struct page_site *site);
+
+/* Append entry en as readers see it (partials/live_entry, r's edition
+ * and prefix, strings t) to out. ERR_INVALID (logged) on a template
+ * error. */
+int page_live_entry_html(struct http_req *r, const struct page_site *site,
+			 struct render_val *t,
+			 const struct store_live_entry *en, struct buf *out);
+
+/* Write entry en as a JSON object (in an array, or as the top value):
+ * id, event_id, edition, created_at, updated_at (ISO UTC), pinned,
+ * edited, deleted, author {id, name, url} or null, body_html, image
+ * {url, width, height, alt} or null, and html (the reader's <li>, "" for
+ * a deleted entry) when t is not NULL. */
+void page_live_entry_json(struct http_req *r, struct render_json *j,
+			  const struct page_site *site,
+			  struct render_val *t,
+			  const struct store_live_entry *en);
+
+/* Write event ev as a JSON object (member `key`, or NULL in an array or
+ * at the top): id, edition, slug, title, summary, state, starts_at,
+ * ends_at, url (absolute). */
+void page_live_event_json(struct http_req *r, struct render_json *j,
+			  const char *key, const struct store_live_event *ev);
+
+/* Answer r with the SSE stream of event ev in ev->edition, replaying
+ * from the store what a reconnecting client missed when the hub's ring
+ * no longer has it. Returns 0 (always replied). */
+int page_live_stream_open(struct http_req *r,
+			  const struct store_live_event *ev);
+
 #endif

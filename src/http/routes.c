@@ -22,6 +22,8 @@ static const struct http_route http_routes[] = {
 	{"GET", "/api/v1/articles/{id}", api_article_get, STORE_ROLE_NONE, 0},
 	{"GET", "/api/v1/rubrics", api_rubrics_list, STORE_ROLE_NONE, 0},
 	{"POST", "/api/v1/views/{id}", api_views_add, STORE_ROLE_NONE, 0},
+	{"GET", "/api/v1/live/{id}", api_live_get, STORE_ROLE_NONE, 0},
+	{"GET", "/api/v1/live/{id}/stream", api_live_stream, STORE_ROLE_NONE, 0},
 
 	/* reader pages, below each edition's prefix */
 	{"GET", "/", page_home, STORE_ROLE_NONE, HTTP_ROUTE_EDITION},
@@ -35,6 +37,11 @@ static const struct http_route http_routes[] = {
 	{"GET", "/tag/{slug}", page_tag, STORE_ROLE_NONE, HTTP_ROUTE_EDITION},
 	{"GET", "/archive/*", page_archive, STORE_ROLE_NONE, HTTP_ROUTE_EDITION},
 	{"GET", "/live/{slug}", page_live, STORE_ROLE_NONE, HTTP_ROUTE_EDITION},
+	/* live updates over SSE (http/page_live.c, http/sse.c) */
+	{"GET", "/live/{slug}/stream", page_live_stream, STORE_ROLE_NONE,
+	 HTTP_ROUTE_EDITION | HTTP_ROUTE_NOCACHE},
+	{"GET", "/live-banner/stream", page_live_banner_stream, STORE_ROLE_NONE,
+	 HTTP_ROUTE_EDITION | HTTP_ROUTE_NOCACHE},
 
 	/* newsroom (src/newsroom/): the role column is the access check */
 	{"GET", "/newsroom", page_newsroom_home, STORE_ROLE_CONTRIBUTOR, 0},
@@ -64,6 +71,24 @@ static const struct http_route http_routes[] = {
 	{"POST", "/newsroom/redirects", page_newsroom_redirects_post,
 	 STORE_ROLE_EDITOR, 0},
 	{"GET", "/newsroom/audit", page_newsroom_audit, STORE_ROLE_ADMIN, 0},
+	/* live desk (newsroom/live_desk.c): events, entries, state */
+	{"GET", "/newsroom/live", page_newsroom_live, STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/live", page_newsroom_live_create, STORE_ROLE_EDITOR,
+	 0},
+	{"GET", "/newsroom/live/{id}", page_newsroom_live_desk,
+	 STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/live/{id}", page_newsroom_live_update,
+	 STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/live/{id}/state", page_newsroom_live_state,
+	 STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/live/{id}/entries", page_newsroom_live_entry_add,
+	 STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/live/{id}/entries/{entry}",
+	 page_newsroom_live_entry_edit, STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/live/{id}/entries/{entry}/pin",
+	 page_newsroom_live_entry_pin, STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/live/{id}/entries/{entry}/delete",
+	 page_newsroom_live_entry_delete, STORE_ROLE_EDITOR, 0},
 	/* articles (newsroom/articles.c, editor.c, article_revisions.c):
 	 * publishing needs an author; ownership is checked in the handler */
 	{"GET", "/newsroom/articles", page_newsroom_articles,
@@ -92,8 +117,8 @@ static const struct http_route http_routes[] = {
 	 page_newsroom_revision_restore, STORE_ROLE_CONTRIBUTOR, 0},
 	{"POST", "/newsroom/preview", page_newsroom_preview,
 	 STORE_ROLE_CONTRIBUTOR, 0},
-	/* media library (newsroom/media_pages.c); /media/ serves its files
-	 * (originals to the newsroom only, checked in the handler) */
+	/* media library (newsroom/media_pages.c); /media/ serves the
+	 * variants to readers (never an original: the handler checks) */
 	{"GET", "/newsroom/media", page_newsroom_media, STORE_ROLE_CONTRIBUTOR,
 	 0},
 	{"POST", "/newsroom/media", page_newsroom_media_upload,
@@ -101,6 +126,8 @@ static const struct http_route http_routes[] = {
 	{"GET", "/newsroom/media/{id}", page_newsroom_media_item,
 	 STORE_ROLE_CONTRIBUTOR, 0},
 	{"POST", "/newsroom/media/{id}", page_newsroom_media_update,
+	 STORE_ROLE_CONTRIBUTOR, 0},
+	{"GET", "/newsroom/media/{id}/original", page_newsroom_media_original,
 	 STORE_ROLE_CONTRIBUTOR, 0},
 	{"GET", "/media/*", page_media_file, STORE_ROLE_NONE,
 	 HTTP_ROUTE_NOCACHE},
@@ -133,6 +160,10 @@ static const struct http_route http_routes[] = {
 	{"GET", "/sitemaps/{file}", page_sitemap_file, STORE_ROLE_NONE, 0},
 	{"GET", "/sitemap-news.xml", page_sitemap_news, STORE_ROLE_NONE, 0},
 	{"GET", "/robots.txt", page_robots, STORE_ROLE_NONE, 0},
+
+	/* search (http/page_search.c, http/api_search.c) */
+	{"GET", "/search", page_search, STORE_ROLE_NONE, HTTP_ROUTE_EDITION},
+	{"GET", "/api/v1/search", api_search, STORE_ROLE_NONE, 0},
 };
 
 #define HTTP_NROUTES (sizeof http_routes / sizeof http_routes[0])

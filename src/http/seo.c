@@ -194,7 +194,8 @@ static long seo_image_pick(const struct store_media *m, int min_width,
 			int better;
 			if (best < 0)
 				better = 1;
-			else if ((c.width >= min_width) != (bc.width >= min_width))
+			else if ((c.width >= min_width) !=
+				 (bc.width >= min_width))
 				better = c.width >= min_width;
 			else if (c.width >= min_width)
 				better = c.width < bc.width;
@@ -234,7 +235,8 @@ static int seo_media_load(struct http_req *r, int64_t id, struct store_media *m)
 	struct err e = {0};
 	int rc = store_media_get(app->store, r->a, id, m, &e);
 	if (rc && rc != ERR_NOTFOUND)
-		log_error("req %s: media %lld: %s", r->id, (long long)id, e.msg);
+		log_error("req %s: media %lld: %s", r->id, (long long)id,
+			  e.msg);
 	return rc;
 }
 
@@ -301,7 +303,8 @@ static const char *seo_logo(struct http_req *r, const struct page_site *site)
 	static const char *const names[] = {"logo.png", "logo.svg",
 					    "favicon.svg"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		u = app->statics ? http_static_url(app->statics, names[i]) : NULL;
+		u = app->statics ? http_static_url(app->statics, names[i]) :
+				   NULL;
 		if (u)
 			return seo_absolute(r, u);
 	}
@@ -327,10 +330,11 @@ static const char *seo_twitter_handle(struct http_req *r,
 		return NULL;
 	if (*p == '@')
 		p++;
-	size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			     "0123456789_");
-	/* X allows 15 characters; longer ones are kept (a renamed account
-	 * is the site's business, the tag only names it). */
+	size_t n = strspn(p,
+			  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789_");
+	/* X itself allows 15 characters; this only keeps junk out (the
+	 * demo's example handle is longer). */
 	if (n == 0 || n > 50)
 		return NULL;
 	return arena_printf(r->a, "@%.*s", (int)n, p);
@@ -340,7 +344,8 @@ static const char *seo_twitter_handle(struct http_req *r,
 static struct render_val *seo_page(struct render_val *ctx)
 {
 	struct render_val *pg = render_obj_get(ctx, "page");
-	return pg && pg->type == RENDER_OBJ ? pg : render_obj_add_obj(ctx, "page");
+	return pg && pg->type == RENDER_OBJ ? pg :
+					      render_obj_add_obj(ctx, "page");
 }
 
 /* One URL of a page per edition, for hreflang. */
@@ -401,10 +406,12 @@ static void seo_feeds_add(struct http_req *r, struct render_val *pg,
 	     i++) {
 		struct render_val *o = render_list_add_obj(l);
 		render_obj_set_strref(o, "type", kinds[i].type);
-		render_obj_set_str(o, "title", arena_printf(r->a, "%s (%s)", title,
-							    kinds[i].label));
+		render_obj_set_str(o, "title",
+				   arena_printf(r->a, "%s (%s)", title,
+						kinds[i].label));
 		render_obj_set_str(o, "url",
-				   arena_printf(r->a, "%s/%s", base, kinds[i].file));
+				   arena_printf(r->a, "%s/%s", base,
+						kinds[i].file));
 	}
 }
 
@@ -472,7 +479,8 @@ static void seo_json_publisher(struct http_req *r, struct render_json *j,
 }
 
 /* BreadcrumbList of n (name, absolute url) pairs. */
-static void seo_json_breadcrumbs(struct render_json *j, const char *const *names,
+static void seo_json_breadcrumbs(struct render_json *j,
+				 const char *const *names,
 				 const char *const *urls, int n)
 {
 	render_json_obj_begin(j, NULL);
@@ -557,8 +565,8 @@ void seo_article(struct http_req *r, struct render_val *ctx,
 			continue;
 		}
 		struct store_article tr;
-		if (store_article_translation(app->store, r->a, art->id, ce->code,
-					      &tr, &e) == 0 &&
+		if (store_article_translation(app->store, r->a, art->id,
+					      ce->code, &tr, &e) == 0 &&
 		    seo_visible(&tr, now))
 			alts[k].url = seo_absolute(
 				r, page_url(r, ce->prefix, "article", tr.slug));
@@ -568,19 +576,20 @@ void seo_article(struct http_req *r, struct render_val *ctx,
 	const struct store_rubric *rb = page_site_rubric(site, art->rubric_id);
 	seo_feeds_add(r, pg, r->prefix, site_name, 0);
 	if (rb)
-		seo_feeds_add(r, pg, page_url(r, r->prefix, "rubric", rb->slug),
-			      arena_printf(r->a, "%s — %s", site_name, rb->name),
-			      1);
+		seo_feeds_add(
+			r, pg, page_url(r, r->prefix, "rubric", rb->slug),
+			arena_printf(r->a, "%s — %s", site_name, rb->name), 1);
 
 	struct seo_image img;
 	int has_img = seo_share_image(r, art->lead_media_id, &img) == 0;
 	if (has_img)
 		seo_image_obj(pg, &img);
 
-	const char *title = art->seo_title && art->seo_title[0] ? art->seo_title
-								: art->title;
-	int64_t modified = art->updated_at > art->publish_at ? art->updated_at
-							     : art->publish_at;
+	const char *title = art->seo_title && art->seo_title[0] ?
+				    art->seo_title :
+				    art->title;
+	int64_t modified = art->updated_at > art->publish_at ? art->updated_at :
+							       art->publish_at;
 	const char *published_iso = seo_iso(r, site, art->publish_at);
 	const char *modified_iso = seo_iso(r, site, modified);
 	struct render_val *og = render_obj_add_obj(pg, "og");
@@ -623,9 +632,9 @@ void seo_article(struct http_req *r, struct render_val *ctx,
 	render_json_obj_end(&j);
 	render_json_str(&j, "url", canon);
 	render_json_str(&j, "headline", art->title);
-	const char *desc = art->seo_description && art->seo_description[0]
-				   ? art->seo_description
-				   : art->lead;
+	const char *desc = art->seo_description && art->seo_description[0] ?
+				   art->seo_description :
+				   art->lead;
 	if (desc && desc[0])
 		render_json_str(&j, "description", desc);
 	if (has_img)
@@ -694,7 +703,8 @@ void seo_list(struct http_req *r, struct render_val *ctx,
 	if (first) {
 		struct seo_alt alts[CONFIG_MAX_EDITIONS] = {{0}};
 		for (int k = 0; k < app->cfg->n_editions; k++) {
-			const struct config_edition *ce = &app->cfg->editions[k];
+			const struct config_edition *ce =
+				&app->cfg->editions[k];
 			int self = !strcmp(ce->code, r->edition);
 			const char *path = NULL;
 			alts[k].ed = ce;
@@ -707,7 +717,8 @@ void seo_list(struct http_req *r, struct render_val *ctx,
 			} else if (!strcmp(kind, "rubric")) {
 				struct store_rubric other;
 				if (self && slug)
-					path = page_url(r, ce->prefix, "rubric", slug);
+					path = page_url(r, ce->prefix, "rubric",
+							slug);
 				else if (store_rubric_get(app->store, r->a, id,
 							  ce->code, &other,
 							  &e) == 0)
@@ -716,13 +727,15 @@ void seo_list(struct http_req *r, struct render_val *ctx,
 			} else if (!strcmp(kind, "author")) {
 				struct store_author other;
 				if (self && slug)
-					path = page_url(r, ce->prefix, "author", slug);
+					path = page_url(r, ce->prefix, "author",
+							slug);
 				else if (store_author_get(app->store, r->a, id,
 							  ce->code, &other,
 							  &e) == 0)
 					path = page_url(r, ce->prefix, "author",
 							other.slug);
-			} else if (self && slug) { /* tags belong to one edition */
+			} else if (self &&
+				   slug) { /* tags belong to one edition */
 				path = page_url(r, ce->prefix, kind, slug);
 			}
 			alts[k].url = path ? seo_absolute(r, path) : NULL;
@@ -757,7 +770,8 @@ void seo_list(struct http_req *r, struct render_val *ctx,
 	if (is_home) {
 		render_json_obj_begin(&j, NULL);
 		render_json_str(&j, "@type", "WebSite");
-		render_json_str(&j, "@id", arena_printf(r->a, "%s#website", home));
+		render_json_str(&j, "@id",
+				arena_printf(r->a, "%s#website", home));
 		render_json_str(&j, "url", home);
 		render_json_str(&j, "name", site_name);
 		const char *tagline = page_setting(site, "tagline", r->edition);
@@ -765,7 +779,8 @@ void seo_list(struct http_req *r, struct render_val *ctx,
 			render_json_str(&j, "description", tagline);
 		render_json_str(&j, "inLanguage", r->edition);
 		render_json_obj_begin(&j, "publisher");
-		render_json_str(&j, "@id", arena_printf(r->a, "%s#publisher", home));
+		render_json_str(&j, "@id",
+				arena_printf(r->a, "%s#publisher", home));
 		render_json_obj_end(&j);
 		render_json_obj_end(&j);
 		seo_json_publisher(r, &j, site, NULL, 1);

@@ -154,6 +154,15 @@ static enum MHD_Result http_queue(struct http_conn_state *st)
 		r->cache_entry = NULL;
 		return ok;
 	}
+	if (r->mhd_response) { /* prepared by the handler (http/sse.c) */
+		struct MHD_Response *own = r->mhd_response;
+		r->mhd_response = NULL;
+		st->bytes_out = 0;
+		enum MHD_Result ok =
+			MHD_queue_response(r->conn, (unsigned)r->status, own);
+		MHD_destroy_response(own);
+		return ok;
+	}
 	const void *data = r->fixed ? r->fixed : r->out.data;
 	size_t len = r->fixed ? r->fixed_len : r->out.len;
 	if (r->status == 304 || r->status == 204)
@@ -274,6 +283,9 @@ static void http_on_completed(void *cls, struct MHD_Connection *c,
 	struct http_req *r = &st->r;
 	http_cache_release(r->cache_entry); /* answered before queuing */
 	r->cache_entry = NULL;
+	if (r->mhd_response) /* prepared but never queued */
+		MHD_destroy_response(r->mhd_response);
+	r->mhd_response = NULL;
 	if (s->app->cfg->access_log) {
 		double ms = (double)(http_now_ns() - r->start_ns) / 1e6;
 		log_info("access %s %s %s %s %d %zu %.2fms%s", r->id, r->ip,

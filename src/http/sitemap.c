@@ -34,10 +34,10 @@
 #include <string.h>
 #include <time.h>
 
-#define SITEMAP_MAX_URLS 50000  /* per sitemap file (sitemaps.org) */
-#define SITEMAP_NEWS_MAX 1000   /* per news sitemap (Google News) */
-#define SITEMAP_NEWS_AGE (48 * 3600)
-#define SITEMAP_BATCH 500       /* rows per store_article_list call */
+#define SITEMAP_MAX_URLS   50000 /* per sitemap file (sitemaps.org) */
+#define SITEMAP_NEWS_MAX   1000  /* per news sitemap (Google News) */
+#define SITEMAP_NEWS_AGE   (48 * 3600)
+#define SITEMAP_BATCH      500  /* rows per store_article_list call */
 #define SITEMAP_MAX_MONTHS 1200 /* months listed at most (100 years) */
 
 #define SITEMAP_XMLNS "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -55,7 +55,8 @@ static void sitemap_tag_editions(struct http_req *r)
 
 static const char *sitemap_prefix(const char *edition)
 {
-	const struct config_edition *ce = config_edition_find(app->cfg, edition);
+	const struct config_edition *ce =
+		config_edition_find(app->cfg, edition);
 	return ce ? ce->prefix : "";
 }
 
@@ -201,12 +202,13 @@ int page_sitemap_index(struct http_req *r)
 		for (size_t p = 1; p <= parts; p++) {
 			char name[48];
 			if (p == 1)
-				snprintf(name, sizeof name, "/sitemaps/%04d-%02d.xml",
-					 months[i].y, months[i].m);
+				snprintf(name, sizeof name,
+					 "/sitemaps/%04d-%02d.xml", months[i].y,
+					 months[i].m);
 			else
 				snprintf(name, sizeof name,
-					 "/sitemaps/%04d-%02d-%zu.xml", months[i].y,
-					 months[i].m, p);
+					 "/sitemaps/%04d-%02d-%zu.xml",
+					 months[i].y, months[i].m, p);
 			buf_puts(b, "<sitemap>");
 			sitemap_loc(b, page_absolute(r, name));
 			buf_puts(b, "</sitemap>\n");
@@ -240,7 +242,8 @@ static void sitemap_page_url(struct buf *b, const struct sitemap_link *links,
 		for (size_t k = 0; k < n; k++) {
 			if (links[k].id != links[i].id)
 				continue;
-			buf_puts(b, "\n<xhtml:link rel=\"alternate\" hreflang=\"");
+			buf_puts(b,
+				 "\n<xhtml:link rel=\"alternate\" hreflang=\"");
 			seo_xml(b, links[k].edition);
 			buf_puts(b, "\" href=\"");
 			seo_xml(b, links[k].url);
@@ -260,10 +263,10 @@ static int sitemap_pages(struct http_req *r)
 	size_t total = (size_t)ne;
 	for (int k = 0; k < ne; k++) {
 		const char *code = app->cfg->editions[k].code;
-		if (store_rubric_list(app->store, r->a, code, &rubrics[k], &nr[k],
-				      &e) ||
-		    store_author_list(app->store, r->a, code, &authors[k], &na[k],
-				      &e)) {
+		if (store_rubric_list(app->store, r->a, code, &rubrics[k],
+				      &nr[k], &e) ||
+		    store_author_list(app->store, r->a, code, &authors[k],
+				      &na[k], &e)) {
 			log_error("req %s: sitemap pages: %s", r->id, e.msg);
 			http_reply_error(r, 500, "storage error");
 			return 0;
@@ -286,9 +289,9 @@ static int sitemap_pages(struct http_req *r)
 			struct sitemap_link *l = &links[nlinks++];
 			l->edition = app->cfg->editions[k].code;
 			l->id = rubrics[k][i].id;
-			l->url = seo_absolute(r, page_url(r, app->cfg->editions[k].prefix,
-							  "rubric",
-							  rubrics[k][i].slug));
+			l->url = seo_absolute(
+				r, page_url(r, app->cfg->editions[k].prefix,
+					    "rubric", rubrics[k][i].slug));
 		}
 	size_t first_author = nlinks;
 	for (int k = 0; k < ne; k++)
@@ -296,9 +299,9 @@ static int sitemap_pages(struct http_req *r)
 			struct sitemap_link *l = &links[nlinks++];
 			l->edition = app->cfg->editions[k].code;
 			l->id = authors[k][i].id;
-			l->url = seo_absolute(r, page_url(r, app->cfg->editions[k].prefix,
-							  "author",
-							  authors[k][i].slug));
+			l->url = seo_absolute(
+				r, page_url(r, app->cfg->editions[k].prefix,
+					    "author", authors[k][i].slug));
 		}
 
 	struct buf *b = &r->out;
@@ -312,7 +315,8 @@ static int sitemap_pages(struct http_req *r)
 	for (size_t i = 0; i < nrub; i++)
 		sitemap_page_url(b, links + homes, nrub, i);
 	for (size_t i = 0; i < nlinks - first_author; i++)
-		sitemap_page_url(b, links + first_author, nlinks - first_author, i);
+		sitemap_page_url(b, links + first_author, nlinks - first_author,
+				 i);
 	buf_puts(b, "</urlset>\n");
 	sitemap_tag_editions(r);
 	seo_reply(r, sitemap_type, 0);
@@ -366,8 +370,10 @@ static int sitemap_month(struct http_req *r, int y, int mo, long part)
 	struct buf *b = &r->out;
 	buf_clear(b);
 	buf_puts(b, sitemap_xml_decl);
-	buf_puts(b, "<urlset xmlns=\"" SITEMAP_XMLNS "\" "
-		    "xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\">\n");
+	buf_puts(
+		b,
+		"<urlset xmlns=\"" SITEMAP_XMLNS "\" "
+		"xmlns:image=\"http://www.google.com/schemas/sitemap-image/1.1\">\n");
 	size_t urls = 0;
 	int64_t mtime = 0;
 	while (urls < SITEMAP_MAX_URLS) {
@@ -375,7 +381,8 @@ static int sitemap_month(struct http_req *r, int y, int mo, long part)
 		size_t n;
 		if (SITEMAP_MAX_URLS - urls < f.limit)
 			f.limit = SITEMAP_MAX_URLS - urls;
-		if (store_article_list(app->store, r->a, &f, &a, &n, NULL, &e)) {
+		if (store_article_list(app->store, r->a, &f, &a, &n, NULL,
+				       &e)) {
 			log_error("req %s: sitemap %04d-%02d: %s", r->id, y, mo,
 				  e.msg);
 			http_reply_error(r, 500, "storage error");
@@ -386,15 +393,20 @@ static int sitemap_month(struct http_req *r, int y, int mo, long part)
 			if (mod > mtime)
 				mtime = mod;
 			buf_puts(b, "<url>");
-			sitemap_loc(b, seo_absolute(r, page_url(r,
-								sitemap_prefix(a[i].edition),
-								"article", a[i].slug)));
+			sitemap_loc(b,
+				    seo_absolute(
+					    r, page_url(r,
+							sitemap_prefix(
+								a[i].edition),
+							"article", a[i].slug)));
 			buf_puts(b, "<lastmod>");
-			render_date_format(b, mod, site.tz, NULL, RENDER_DATE_ISO);
+			render_date_format(b, mod, site.tz, NULL,
+					   RENDER_DATE_ISO);
 			buf_puts(b, "</lastmod>");
 			struct seo_image img;
 			if (a[i].lead_media_id &&
-			    seo_image_get(r, a[i].lead_media_id, 1200, &img) == 0) {
+			    seo_image_get(r, a[i].lead_media_id, 1200, &img) ==
+				    0) {
 				buf_puts(b, "<image:image><image:loc>");
 				seo_xml(b, img.url);
 				buf_puts(b, "</image:loc></image:image>");
@@ -457,27 +469,36 @@ int page_sitemap_news(struct http_req *r)
 	struct buf *b = &r->out;
 	buf_clear(b);
 	buf_puts(b, sitemap_xml_decl);
-	buf_puts(b, "<urlset xmlns=\"" SITEMAP_XMLNS "\" "
-		    "xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\n");
+	buf_puts(
+		b,
+		"<urlset xmlns=\"" SITEMAP_XMLNS "\" "
+		"xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\">\n");
 	int64_t mtime = 0;
 	for (size_t urls = 0; urls < SITEMAP_NEWS_MAX;) {
 		struct store_article *a;
 		size_t n;
-		if (store_article_list(app->store, r->a, &f, &a, &n, NULL, &e)) {
+		if (store_article_list(app->store, r->a, &f, &a, &n, NULL,
+				       &e)) {
 			log_error("req %s: news sitemap: %s", r->id, e.msg);
 			http_reply_error(r, 500, "storage error");
 			return 0;
 		}
-		for (size_t i = 0; i < n && urls < SITEMAP_NEWS_MAX; i++, urls++) {
+		for (size_t i = 0; i < n && urls < SITEMAP_NEWS_MAX;
+		     i++, urls++) {
 			int64_t mod = sitemap_modified(&a[i]);
 			if (mod > mtime)
 				mtime = mod;
-			const char *name = page_setting(&site, "name", a[i].edition);
+			const char *name =
+				page_setting(&site, "name", a[i].edition);
 			buf_puts(b, "<url>");
-			sitemap_loc(b, seo_absolute(r, page_url(r,
-								sitemap_prefix(a[i].edition),
-								"article", a[i].slug)));
-			buf_puts(b, "\n<news:news><news:publication><news:name>");
+			sitemap_loc(b,
+				    seo_absolute(
+					    r, page_url(r,
+							sitemap_prefix(
+								a[i].edition),
+							"article", a[i].slug)));
+			buf_puts(b,
+				 "\n<news:news><news:publication><news:name>");
 			seo_xml(b, name ? name : "Gazette");
 			buf_puts(b, "</news:name><news:language>");
 			seo_xml(b, sitemap_news_lang(r, a[i].edition));
@@ -513,12 +534,14 @@ int page_robots(struct http_req *r)
 		    "Disallow: /api/\n");
 	/* Search results are endless near-duplicates of the lists. */
 	for (int k = 0; k < app->cfg->n_editions; k++)
-		buf_printf(b, "Disallow: %s/search\n", app->cfg->editions[k].prefix);
+		buf_printf(b, "Disallow: %s/search\n",
+			   app->cfg->editions[k].prefix);
 	/* Extra lines from the settings, one directive a line; control
 	 * characters (a stray CR, NUL) are dropped. */
 	const char *extra = page_setting(&site, "robots.txt", NULL);
 	if (extra) {
-		for (const unsigned char *p = (const unsigned char *)extra; *p; p++)
+		for (const unsigned char *p = (const unsigned char *)extra; *p;
+		     p++)
 			if (*p >= 0x20 || *p == '\t' || *p == '\n')
 				buf_putc(b, (char)*p);
 		if (b->data[b->len - 1] != '\n')

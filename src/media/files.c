@@ -41,9 +41,9 @@ static int files_name_valid(const char *s, size_t n)
 	const char *ext = dot + 1;
 	size_t el = n - bl - 1;
 	if (bl == 4 && !memcmp(s, "orig", 4))
-		return (el == 3 && (!memcmp(ext, "jpg", 3) ||
-				    !memcmp(ext, "png", 3) ||
-				    !memcmp(ext, "gif", 3))) ||
+		return (el == 3 &&
+			(!memcmp(ext, "jpg", 3) || !memcmp(ext, "png", 3) ||
+			 !memcmp(ext, "gif", 3))) ||
 		       (el == 4 && !memcmp(ext, "webp", 4));
 	if (bl < 1 || bl > 5 || s[0] == '0' || !files_digits(s, bl))
 		return 0;
@@ -150,7 +150,8 @@ int media_write_file(struct arena *a, const char *dir, const char *name,
 		     struct err *e)
 {
 	if (u->n_files >= MEDIA_UNDO_MAX)
-		return err_set(e, ERR_IO, "media: too many files in one upload");
+		return err_set(e, ERR_IO,
+			       "media: too many files in one upload");
 	char *tmp = arena_printf(a, "%s/.%s.XXXXXX", dir, name);
 	char *final = arena_printf(a, "%s/%s", dir, name);
 	int fd = mkstemp(tmp);
@@ -207,8 +208,8 @@ void media_files_remove(const char *media_dir, const struct store_media *m)
 	struct arena *a = arena_new(4096);
 	const char *dir = NULL;
 	for (size_t i = 0; i <= m->n_variants; i++) {
-		const char *rel = i < m->n_variants ? m->variants[i].path
-						    : m->path;
+		const char *rel = i < m->n_variants ? m->variants[i].path :
+						      m->path;
 		if (!media_path_valid(rel))
 			continue;
 		unlink(arena_printf(a, "%s/%s", media_dir, rel));
@@ -261,9 +262,9 @@ int media_file_open(const char *media_dir, const char *rel, int *fd,
 		if (next < 0)
 			return err_set(e,
 				       err == ENOENT || err == ELOOP ||
-						       err == ENOTDIR
-					       ? ERR_NOTFOUND
-					       : ERR_IO,
+						       err == ENOTDIR ?
+					       ERR_NOTFOUND :
+					       ERR_IO,
 				       "media %s: %s", rel, strerror(err));
 		dfd = next;
 	}
@@ -291,8 +292,8 @@ int media_file_open(const char *media_dir, const char *rel, int *fd,
 /* ---- pages ---------------------------------------------------------- */
 
 int media_srcset(struct arena *a, const struct store_media *m,
-		 const char *url_prefix, char **webp_srcset,
-		 char **jpeg_srcset, char **fallback_src)
+		 const char *url_prefix, char **webp_srcset, char **jpeg_srcset,
+		 char **fallback_src)
 {
 	if (webp_srcset)
 		*webp_srcset = "";
@@ -317,7 +318,8 @@ int media_srcset(struct arena *a, const struct store_media *m,
 		const struct store_media_variant *next = NULL;
 		for (size_t i = 0; i < m->n_variants; i++) {
 			const struct store_media_variant *v = &m->variants[i];
-			if (v->width > last && (!next || v->width < next->width))
+			if (v->width > last &&
+			    (!next || v->width < next->width))
 				next = v;
 		}
 		if (!next)
@@ -346,8 +348,9 @@ int media_srcset(struct arena *a, const struct store_media *m,
 				   v->path, v->width);
 		}
 	}
-	const struct store_media_variant *fb =
-		fb_jpeg ? fb_jpeg : wide_jpeg ? wide_jpeg : wide_webp;
+	const struct store_media_variant *fb = fb_jpeg   ? fb_jpeg :
+					       wide_jpeg ? wide_jpeg :
+							   wide_webp;
 	if (!fb)
 		return ERR_NOTFOUND;
 	if (webp_srcset)
@@ -355,7 +358,7 @@ int media_srcset(struct arena *a, const struct store_media *m,
 	if (jpeg_srcset)
 		*jpeg_srcset = js.data;
 	if (fallback_src)
-		*fallback_src =
-			arena_printf(a, "%.*s/%s", (int)pl, url_prefix, fb->path);
+		*fallback_src = arena_printf(a, "%.*s/%s", (int)pl, url_prefix,
+					     fb->path);
 	return 0;
 }

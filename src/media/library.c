@@ -19,13 +19,13 @@
 #include <string.h>
 
 #define LIB_COLS                                                               \
-	"id, sha256, mime, width, height, bytes, path, alt, caption, "       \
+	"id, sha256, mime, width, height, bytes, path, alt, caption, "         \
 	"credit, uploaded_by, created_at"
 
 /* Filter of store_media_list: ?1 LIKE pattern or NULL, ?2 user or 0. */
 #define LIB_WHERE                                                              \
-	"(?1 IS NULL OR alt LIKE ?1 ESCAPE '\\' OR caption LIKE ?1 ESCAPE "  \
-	"'\\' OR credit LIKE ?1 ESCAPE '\\') AND (?2 = 0 OR uploaded_by = "  \
+	"(?1 IS NULL OR alt LIKE ?1 ESCAPE '\\' OR caption LIKE ?1 ESCAPE "    \
+	"'\\' OR credit LIKE ?1 ESCAPE '\\') AND (?2 = 0 OR uploaded_by = "    \
 	"?2)"
 
 static void lib_row(struct arena *a, sqlite3_stmt *st, struct store_media *m)
@@ -107,8 +107,9 @@ int store_media_find_sha256(store *s, struct arena *a, const char *sha256,
 		if (src == SQLITE_ROW)
 			lib_row(a, st, out);
 		else if (src == SQLITE_DONE)
-			rc = err_set(e, ERR_NOTFOUND, "media with sha256 %.16s: "
-						      "no such row",
+			rc = err_set(e, ERR_NOTFOUND,
+				     "media with sha256 %.16s: "
+				     "no such row",
 				     sha256);
 		else
 			rc = store_db_err(c, src, e, "media by sha256");
@@ -174,7 +175,8 @@ int store_media_list(store *s, struct arena *a,
 	size_t count = 0;
 	if (rc == 0 && *total > offset) {
 		rc = store_stmt(c,
-				"SELECT " LIB_COLS " FROM media WHERE " LIB_WHERE
+				"SELECT " LIB_COLS
+				" FROM media WHERE " LIB_WHERE
 				" ORDER BY created_at DESC, id DESC LIMIT ?3 "
 				"OFFSET ?4",
 				&st, e);

@@ -43,14 +43,15 @@ struct arena;
 
 /* ---- limits --------------------------------------------------------- */
 
-#define MEDIA_MAX_SIDE 12000         /* px: a wider or taller image is
-				      * refused before decoding */
-#define MEDIA_MAX_PIXELS 50000000LL  /* width * height refused above */
-#define MEDIA_N_WIDTHS 5
+/* A wider or taller image, or one of more pixels, is refused before it
+ * is decoded (a decompression bomb). */
+#define MEDIA_MAX_SIDE   12000
+#define MEDIA_MAX_PIXELS 50000000LL
 /* Widths of the variants, narrowest first. */
-#define MEDIA_WIDTHS {320, 640, 960, 1280, 1920}
-#define MEDIA_WEBP_Q 80              /* WebP quality of variants */
-#define MEDIA_JPEG_Q 82              /* JPEG quality of variants */
+#define MEDIA_N_WIDTHS 5
+#define MEDIA_WIDTHS   320, 640, 960, 1280, 1920
+#define MEDIA_WEBP_Q   80 /* WebP quality of variants */
+#define MEDIA_JPEG_Q   82 /* JPEG quality of variants */
 
 /* ---- start and stop ------------------------------------------------- */
 
@@ -100,8 +101,8 @@ const char *media_type_ext(enum media_type t);
  * is refused before any decoder allocates for it. 0 and *w, *h (> 0);
  * ERR_INVALID when the header is malformed or cut short. Pure.
  */
-int media_header_size(enum media_type t, const void *data, size_t len,
-		      int *w, int *h, struct err *e);
+int media_header_size(enum media_type t, const void *data, size_t len, int *w,
+		      int *h, struct err *e);
 
 /* The process-wide upload lock (a mutex): hold it from the duplicate
  * check (store_media_find_sha256) through media_process to the store
@@ -114,18 +115,18 @@ void media_sha256_hex(const void *data, size_t len, char out[65]);
 
 /* ---- multipart/form-data ------------------------------------------- */
 
-#define MEDIA_MP_MAX_PARTS 16      /* parts accepted in one body */
-#define MEDIA_MP_MAX_HEADER 4096   /* bytes of one part's header block */
-#define MEDIA_MP_MAX_HEADERS 16    /* header lines in one part */
-#define MEDIA_MP_MAX_NAME 128      /* bytes of a field name or filename */
+#define MEDIA_MP_MAX_PARTS   16   /* parts accepted in one body */
+#define MEDIA_MP_MAX_HEADER  4096 /* bytes of one part's header block */
+#define MEDIA_MP_MAX_HEADERS 16   /* header lines in one part */
+#define MEDIA_MP_MAX_NAME    128  /* bytes of a field name or filename */
 
 struct media_part {
-	const char *name;         /* field name (form-data; name=), arena */
-	const char *filename;     /* as sent, NULL when none: display only,
+	const char *name;          /* field name (form-data; name=), arena */
+	const char *filename;      /* as sent, NULL when none: display only,
 				   * never a path */
-	const char *content_type; /* as sent, NULL when none: advisory */
+	const char *content_type;  /* as sent, NULL when none: advisory */
 	const unsigned char *data; /* content: points into the body */
-	size_t len;               /* bytes of content */
+	size_t len;                /* bytes of content */
 };
 
 /*
@@ -239,8 +240,8 @@ int media_file_open(const char *media_dir, const char *rel, int *fd,
  * ""): show no image. ERR_INVALID for a NULL a, m or url_prefix.
  */
 int media_srcset(struct arena *a, const struct store_media *m,
-		 const char *url_prefix, char **webp_srcset,
-		 char **jpeg_srcset, char **fallback_src);
+		 const char *url_prefix, char **webp_srcset, char **jpeg_srcset,
+		 char **fallback_src);
 
 /* ---- the library in the store --------------------------------------- */
 
@@ -254,11 +255,11 @@ int media_srcset(struct arena *a, const struct store_media *m,
  */
 
 struct store_media_filter {
-	const char *q;        /* substring of alt, caption or credit (ASCII
+	const char *q;       /* substring of alt, caption or credit (ASCII
 			       * case-insensitive), NULL or "": any */
-	int64_t uploaded_by;  /* only this user's uploads, 0: anyone's */
-	size_t limit;         /* items per page, 1..200 (0: 24) */
-	size_t offset;        /* items to skip */
+	int64_t uploaded_by; /* only this user's uploads, 0: anyone's */
+	size_t limit;        /* items per page, 1..200 (0: 24) */
+	size_t offset;       /* items to skip */
 };
 
 /* The media whose original has this SHA-256 (hex), with its variants

@@ -154,8 +154,9 @@ static char *mp_boundary(struct arena *a, const char *ct, struct err *e)
 	if (!ct || strncasecmp(ct, mt, sizeof mt - 1) ||
 	    (ct[sizeof mt - 1] != ';' && ct[sizeof mt - 1] != ' ' &&
 	     ct[sizeof mt - 1] != '\t' && ct[sizeof mt - 1] != '\0')) {
-		err_set(e, ERR_INVALID, "multipart: content type is not "
-					"multipart/form-data");
+		err_set(e, ERR_INVALID,
+			"multipart: content type is not "
+			"multipart/form-data");
 		return NULL;
 	}
 	char *b = NULL;
@@ -234,8 +235,9 @@ static int mp_headers(struct arena *a, const char *hdr, size_t n,
 					       "multipart: malformed "
 					       "Content-Disposition");
 			if (rn == 0 || !*name)
-				return err_set(e, ERR_INVALID,
-					       "multipart: part without a name");
+				return err_set(
+					e, ERR_INVALID,
+					"multipart: part without a name");
 			if (strlen(name) > MEDIA_MP_MAX_NAME ||
 			    (fname && strlen(fname) > 4 * MEDIA_MP_MAX_NAME))
 				return err_set(e, ERR_INVALID,
@@ -250,8 +252,7 @@ static int mp_headers(struct arena *a, const char *hdr, size_t n,
 			p->name = name;
 			p->filename = fname;
 		} else if (kl == 12 && !strncasecmp(s, "Content-Type", 12)) {
-			p->content_type =
-				arena_strndup(a, v, (size_t)(ve - v));
+			p->content_type = arena_strndup(a, v, (size_t)(ve - v));
 		}
 		/* other headers (Content-Transfer-Encoding...) are ignored */
 		s = eol + 2;
@@ -298,9 +299,9 @@ int media_multipart_parse(struct arena *a, const char *content_type,
 				       MEDIA_MP_MAX_PARTS);
 		/* header block ends with an empty line */
 		size_t room = (size_t)(end - p);
-		size_t look = room < MEDIA_MP_MAX_HEADER + 4
-				      ? room
-				      : MEDIA_MP_MAX_HEADER + 4;
+		size_t look = room < MEDIA_MP_MAX_HEADER + 4 ?
+				      room :
+				      MEDIA_MP_MAX_HEADER + 4;
 		const char *hend;
 		if (look >= 2 && p[0] == '\r' && p[1] == '\n')
 			hend = p; /* no header at all */

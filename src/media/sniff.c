@@ -64,11 +64,16 @@ enum media_type media_sniff(const void *data, size_t len)
 const char *media_type_mime(enum media_type t)
 {
 	switch (t) {
-	case MEDIA_JPEG: return "image/jpeg";
-	case MEDIA_PNG: return "image/png";
-	case MEDIA_WEBP: return "image/webp";
-	case MEDIA_GIF: return "image/gif";
-	case MEDIA_NONE: break;
+	case MEDIA_JPEG:
+		return "image/jpeg";
+	case MEDIA_PNG:
+		return "image/png";
+	case MEDIA_WEBP:
+		return "image/webp";
+	case MEDIA_GIF:
+		return "image/gif";
+	case MEDIA_NONE:
+		break;
 	}
 	return NULL;
 }
@@ -76,11 +81,16 @@ const char *media_type_mime(enum media_type t)
 const char *media_type_ext(enum media_type t)
 {
 	switch (t) {
-	case MEDIA_JPEG: return "jpg";
-	case MEDIA_PNG: return "png";
-	case MEDIA_WEBP: return "webp";
-	case MEDIA_GIF: return "gif";
-	case MEDIA_NONE: break;
+	case MEDIA_JPEG:
+		return "jpg";
+	case MEDIA_PNG:
+		return "png";
+	case MEDIA_WEBP:
+		return "webp";
+	case MEDIA_GIF:
+		return "gif";
+	case MEDIA_NONE:
+		break;
 	}
 	return NULL;
 }
@@ -93,7 +103,8 @@ static int sniff_jpeg_size(const unsigned char *p, size_t len, int *w, int *h,
 	size_t i = 2;
 	for (int markers = 0; markers < 1024; markers++) {
 		/* fill bytes (FF FF ...) may precede a marker */
-		while (i < len && p[i] == 0xff && i + 1 < len && p[i + 1] == 0xff)
+		while (i < len && p[i] == 0xff && i + 1 < len &&
+		       p[i + 1] == 0xff)
 			i++;
 		if (i + 4 > len || p[i] != 0xff)
 			break;
@@ -116,7 +127,8 @@ static int sniff_jpeg_size(const unsigned char *p, size_t len, int *w, int *h,
 			if (*w <= 0 || *h <= 0)
 				return err_set(e, ERR_INVALID,
 					       "corrupt image: JPEG frame of "
-					       "%d x %d px", *w, *h);
+					       "%d x %d px",
+					       *w, *h);
 			return 0;
 		}
 		i += 2 + seg;
@@ -153,8 +165,8 @@ static int sniff_webp_size(const unsigned char *p, size_t len, int *w, int *h,
 	return err_set(e, ERR_INVALID, "corrupt image: bad WebP header");
 }
 
-int media_header_size(enum media_type t, const void *data, size_t len,
-		      int *w, int *h, struct err *e)
+int media_header_size(enum media_type t, const void *data, size_t len, int *w,
+		      int *h, struct err *e)
 {
 	const unsigned char *p = data;
 	*w = *h = 0;

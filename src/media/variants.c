@@ -88,8 +88,9 @@ int media_init(const char *argv0, struct err *e)
 {
 	if (VIPS_INIT(argv0 ? argv0 : "gazette") != 0)
 		return media_vips_err(e, ERR_IO, "libvips: start");
-	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
-					  G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
+	g_log_set_handler("VIPS",
+			  G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+				  G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG,
 			  media_vips_log, NULL);
 	vips_concurrency_set(1);
 	vips_cache_set_max(0);
@@ -116,7 +117,8 @@ static int media_size_check(int w, int h, struct err *e)
 		return err_set(e, ERR_TOOBIG,
 			       "image of %d x %d px is too large (at most %d "
 			       "px a side and %lld megapixels)",
-			       w, h, MEDIA_MAX_SIDE, MEDIA_MAX_PIXELS / 1000000);
+			       w, h, MEDIA_MAX_SIDE,
+			       MEDIA_MAX_PIXELS / 1000000);
 	return 0;
 }
 
@@ -226,7 +228,8 @@ static size_t media_webp_clean(unsigned char *b, size_t len)
 			   !memcmp(b + r, "ICCP", 4);
 		if (!drop) {
 			if (!memcmp(b + r, "VP8X", 4) && sz >= 1)
-				b[r + 8] &= (unsigned char)~(0x20 | 0x08 | 0x04);
+				b[r + 8] &=
+					(unsigned char)~(0x20 | 0x08 | 0x04);
 			memmove(b + w, b + r, total);
 			w += total;
 		}
@@ -246,7 +249,7 @@ static size_t media_webp_clean(unsigned char *b, size_t len)
  * returns how many. */
 static size_t media_widths(int w, int ws[MEDIA_N_WIDTHS + 1])
 {
-	static const int std[MEDIA_N_WIDTHS] = MEDIA_WIDTHS;
+	static const int std[MEDIA_N_WIDTHS] = {MEDIA_WIDTHS};
 	size_t n = 0;
 	for (size_t i = 0; i < MEDIA_N_WIDTHS; i++)
 		if (std[i] <= w)
@@ -287,8 +290,8 @@ static int media_variant(struct arena *a, VipsImage *img, int width,
 	/* JPEG has no alpha: flatten onto white */
 	VipsImage *opaque = small;
 	if (vips_image_hasalpha(small)) {
-		VipsArrayDouble *bg = vips_array_double_newv(3, 255.0, 255.0,
-							     255.0);
+		VipsArrayDouble *bg =
+			vips_array_double_newv(3, 255.0, 255.0, 255.0);
 		int frc = vips_flatten(small, &t[1], "background", bg, NULL);
 		vips_area_unref(VIPS_AREA(bg));
 		if (frc) {
@@ -330,9 +333,9 @@ out:
 
 /* media_process without the undo. */
 static int media_process_do(struct arena *a, const char *media_dir,
-				const void *data, size_t len, int64_t now,
-				struct store_media *out, struct media_undo *u,
-				struct err *e)
+			    const void *data, size_t len, int64_t now,
+			    struct store_media *out, struct media_undo *u,
+			    struct err *e)
 {
 	enum media_type type = media_sniff(data, len);
 	if (type == MEDIA_NONE)
@@ -395,7 +398,8 @@ static int media_process_do(struct arena *a, const char *media_dir,
 	out->created_at = now;
 	int ws[MEDIA_N_WIDTHS + 1];
 	size_t nw = media_widths(img->Xsize, ws);
-	out->variants = arena_alloc(a, 2 * (nw ? nw : 1) * sizeof *out->variants);
+	out->variants =
+		arena_alloc(a, 2 * (nw ? nw : 1) * sizeof *out->variants);
 	out->n_variants = 0;
 	for (size_t i = 0; i < nw && rc == 0; i++)
 		rc = media_variant(a, img, ws[i], dir, rel, out, u, e);

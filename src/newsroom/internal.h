@@ -19,9 +19,8 @@
 #define NEWSROOM_CSRF_COOKIE "gz_csrf"    /* pre-session (login) token */
 #define NEWSROOM_LANG_COOKIE "gz_nr_lang" /* UI language */
 #define NEWSROOM_COOKIE_PATH "/newsroom"
-#define NEWSROOM_FAIL_MS                                                       \
-	300 /* a failed login answers no sooner than this
-			      * after its arrival */
+/* A failed login is answered no sooner than this (ms) after it arrived. */
+#define NEWSROOM_FAIL_MS 300
 
 /* The logged-in user as a newsroom page needs it. */
 struct newsroom_me {

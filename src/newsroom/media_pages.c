@@ -10,9 +10,10 @@
  *                               csrf, file, alt, caption, credit)
  *   GET  /newsroom/media/{id}   one image: sizes, original, its texts
  *   POST /newsroom/media/{id}   save alt text, caption, credit
- *   GET  /media/...             a file of the media folder (see media.h
- *                               for the layout); originals only to the
- *                               newsroom
+ *   GET  /newsroom/media/{id}/original   the upload as it came (private)
+ *   GET  /media/...             a variant of the media folder (see media.h
+ *                               for the layout), cached for a year;
+ *                               never an original (they keep metadata)
  *
  * Roles: the route table lets contributors and up in; anyone may upload
  * and see the library, only the uploader or an editor (and admin) may
@@ -46,12 +47,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MP_PER_PAGE 24       /* images a library page shows */
-#define MP_URL "/media"      /* where media files are served */
-#define MP_ALT_MAX 1000      /* bytes of alt text */
-#define MP_CAPTION_MAX 2000  /* bytes of a caption */
-#define MP_CREDIT_MAX 300    /* bytes of a credit */
-#define MP_SIZES "(min-width: 60em) 14em, (min-width: 40em) 30vw, 45vw"
+#define MP_PER_PAGE    24       /* images a library page shows */
+#define MP_URL         "/media" /* where media files are served */
+#define MP_ALT_MAX     1000     /* bytes of alt text */
+#define MP_CAPTION_MAX 2000     /* bytes of a caption */
+#define MP_CREDIT_MAX  300      /* bytes of a credit */
+#define MP_SIZES       "(min-width: 60em) 14em, (min-width: 40em) 30vw, 45vw"
 
 /* ---- small helpers -------------------------------------------------- */
 
@@ -116,7 +117,8 @@ static int mp_token_ok(const char *sent, const char *want)
 }
 
 /* May me change media m's texts? The uploader, or an editor and up. */
-static int mp_can_edit(const struct newsroom_me *me, const struct store_media *m)
+static int mp_can_edit(const struct newsroom_me *me,
+		       const struct store_media *m)
 {
 	return me->u.role >= STORE_ROLE_EDITOR ||
 	       (m->uploaded_by && m->uploaded_by == me->u.id);
@@ -166,8 +168,9 @@ static void mp_json_item(struct http_req *r, struct render_json *j,
 	char *webp, *jpeg, *src;
 	media_srcset(r->a, m, MP_URL, &webp, &jpeg, &src);
 	render_json_int(j, "id", m->id);
-	render_json_str(j, "url", arena_printf(r->a, "/newsroom/media/%lld",
-					       (long long)m->id));
+	render_json_str(j, "url",
+			arena_printf(r->a, "/newsroom/media/%lld",
+				     (long long)m->id));
 	render_json_str(j, "mime", m->mime);
 	render_json_int(j, "width", m->width);
 	render_json_int(j, "height", m->height);
@@ -236,27 +239,26 @@ static int mp_library(struct http_req *r, const struct newsroom_me *me,
 		return 0;
 	}
 
-	struct render_val *ctx =
-		newsroom_ctx(r, me, "media", mp_t(r, "title"));
+	struct render_val *ctx = newsroom_ctx(r, me, "media", mp_t(r, "title"));
 	render_obj_set_strref(ctx, "media_js",
 			      http_static_url(app->statics, "media.js"));
 	char max[32];
 	snprintf(max, sizeof max, "%zu", app->cfg->max_upload_bytes);
 	render_obj_set_str(ctx, "max_bytes", max);
-	render_obj_set_str(ctx, "file_hint",
-			   mp_tf(r, "file_hint",
-				 (const char *[]){
-					 "size",
-					 mp_bytes(r, (int64_t)app->cfg
-							     ->max_upload_bytes),
-					 NULL}));
-	render_obj_set_str(ctx, "err_file_size",
-			   mp_tf(r, "err_file_size",
-				 (const char *[]){
-					 "size",
-					 mp_bytes(r, (int64_t)app->cfg
-							     ->max_upload_bytes),
-					 NULL}));
+	render_obj_set_str(
+		ctx, "file_hint",
+		mp_tf(r, "file_hint",
+		      (const char *[]){
+			      "size",
+			      mp_bytes(r, (int64_t)app->cfg->max_upload_bytes),
+			      NULL}));
+	render_obj_set_str(
+		ctx, "err_file_size",
+		mp_tf(r, "err_file_size",
+		      (const char *[]){
+			      "size",
+			      mp_bytes(r, (int64_t)app->cfg->max_upload_bytes),
+			      NULL}));
 	render_obj_set_str(ctx, "upload_error", upload_error);
 	struct render_val *fields = render_obj_add_list(ctx, "fields");
 	struct render_val *fo = newsroom_field(fields, "alt", mp_t(r, "alt"),
@@ -296,9 +298,10 @@ static int mp_library(struct http_req *r, const struct newsroom_me *me,
 		char w[16], h[16];
 		snprintf(w, sizeof w, "%d", m->width);
 		snprintf(h, sizeof h, "%d", m->height);
-		render_obj_set_str(o, "size",
-				   mp_tf(r, "size",
-					 (const char *[]){"w", w, "h", h, NULL}));
+		render_obj_set_str(
+			o, "size",
+			mp_tf(r, "size",
+			      (const char *[]){"w", w, "h", h, NULL}));
 		render_obj_set_strref(o, "when",
 				      newsroom_date(r, tz, m->created_at,
 						    RENDER_DATE_LONG));
@@ -320,20 +323,20 @@ static int mp_library(struct http_req *r, const struct newsroom_me *me,
 	char pn[24], pt[24];
 	snprintf(pn, sizeof pn, "%ld", page);
 	snprintf(pt, sizeof pt, "%zu", pages);
-	render_obj_set_str(pg, "label",
-			   mp_tf(r, "page_of",
-				 (const char *[]){"page", pn, "pages", pt,
-						  NULL}));
+	render_obj_set_str(
+		pg, "label",
+		mp_tf(r, "page_of",
+		      (const char *[]){"page", pn, "pages", pt, NULL}));
 	render_obj_set_bool(pg, "show", pages > 1);
 	render_obj_set_str(pg, "prev",
-			   page > 1 ? arena_printf(r->a, "%spage=%ld", base.data,
-						   page - 1)
-				    : NULL);
+			   page > 1 ? arena_printf(r->a, "%spage=%ld",
+						   base.data, page - 1) :
+				      NULL);
 	render_obj_set_str(pg, "next",
-			   (size_t)page < pages
-				   ? arena_printf(r->a, "%spage=%ld", base.data,
-						  page + 1)
-				   : NULL);
+			   (size_t)page < pages ?
+				   arena_printf(r->a, "%spage=%ld", base.data,
+						page + 1) :
+				   NULL);
 	const char *done = http_query_get(r, "done");
 	if (done && !strcmp(done, "duplicate"))
 		render_obj_set_strref(ctx, "flash", mp_t(r, "done_duplicate"));
@@ -404,8 +407,7 @@ int page_newsroom_media_upload(struct http_req *r)
 		log_warn("req %s: media upload: CSRF token %s", r->id,
 			 sent ? "does not match" : "missing");
 		if (mp_json(r))
-			return mp_json_error(r, 403,
-					     newsroom_t(r, "err_csrf"));
+			return mp_json_error(r, 403, newsroom_t(r, "err_csrf"));
 		return newsroom_error(r, 403, newsroom_t(r, "err_csrf"));
 	}
 	if (perr) {
@@ -509,15 +511,15 @@ int page_newsroom_media_upload(struct http_req *r)
 		render_json_obj_end(&j);
 		if (!dup)
 			http_header_add(r, "Location",
-					arena_printf(r->a, "/newsroom/media/%lld",
+					arena_printf(r->a,
+						     "/newsroom/media/%lld",
 						     (long long)m.id));
 		http_reply_buf(r, dup ? 200 : 201, "application/json");
 		return 0;
 	}
-	return newsroom_done(r,
-			     arena_printf(r->a, "/newsroom/media/%lld",
-					  (long long)m.id),
-			     dup ? "duplicate" : "created");
+	return newsroom_done(
+		r, arena_printf(r->a, "/newsroom/media/%lld", (long long)m.id),
+		dup ? "duplicate" : "created");
 }
 
 /* ---- one image ------------------------------------------------------ */
@@ -605,35 +607,44 @@ static int mp_item_page(struct http_req *r, const struct newsroom_me *me,
 				 (const char *[]){"when", when, NULL}));
 	int can = mp_can_edit(me, m);
 	render_obj_set_bool(it, "can_edit", can);
+	/* one line per width: its WebP and JPEG files */
 	struct render_val *vs = render_obj_add_list(it, "variants");
+	struct render_val *row = NULL;
+	int row_w = 0;
 	for (size_t i = 0; i < m->n_variants; i++) {
 		const struct store_media_variant *v = &m->variants[i];
-		struct render_val *o = render_list_add_obj(vs);
-		char vw[16];
-		snprintf(vw, sizeof vw, "%d", v->width);
-		render_obj_set_str(o, "label",
-				   mp_tf(r, "variant",
-					 (const char *[]){
-						 "w", vw, "format",
-						 !strcmp(v->format, "jpeg")
-							 ? "JPEG"
-							 : "WebP",
-						 NULL}));
+		if (!row || v->width != row_w) {
+			row = render_list_add_obj(vs);
+			row_w = v->width;
+			char vw[16], vh[16];
+			snprintf(vw, sizeof vw, "%d", v->width);
+			snprintf(vh, sizeof vh, "%d", v->height);
+			render_obj_set_str(row, "label",
+					   mp_tf(r, "size",
+						 (const char *[]){"w", vw, "h",
+								  vh, NULL}));
+			render_obj_add_list(row, "files");
+		}
+		struct render_val *o =
+			render_list_add_obj(render_obj_get(row, "files"));
+		render_obj_set_strref(o, "format",
+				      !strcmp(v->format, "jpeg") ? "JPEG" :
+								   "WebP");
 		render_obj_set_str(o, "url",
 				   arena_printf(r->a, MP_URL "/%s", v->path));
 		render_obj_set_strref(o, "bytes", mp_bytes(r, v->bytes));
 	}
 	struct render_val *orig = render_obj_add_obj(it, "original");
 	render_obj_set_str(orig, "url",
-			   arena_printf(r->a, MP_URL "/%s", m->path));
+			   arena_printf(r->a, "/newsroom/media/%lld/original",
+					(long long)m->id));
 	render_obj_set_strref(orig, "mime", m->mime);
 	render_obj_set_strref(orig, "bytes", mp_bytes(r, m->bytes));
 
 	render_obj_set_str(ctx, "form_error", error);
 	struct render_val *fields = render_obj_add_list(ctx, "fields");
-	struct render_val *fo =
-		newsroom_field(fields, "alt", mp_t(r, "alt"),
-			       typed ? typed[0] : m->alt, NULL);
+	struct render_val *fo = newsroom_field(fields, "alt", mp_t(r, "alt"),
+					       typed ? typed[0] : m->alt, NULL);
 	newsroom_field_hint(fo, mp_t(r, "alt_hint"));
 	render_obj_set_bool(fo, "textarea", 1);
 	render_obj_set_int(fo, "rows", 2);
@@ -651,7 +662,8 @@ static int mp_item_page(struct http_req *r, const struct newsroom_me *me,
 	if (done && (!strcmp(done, "created") || !strcmp(done, "duplicate") ||
 		     !strcmp(done, "saved")))
 		render_obj_set_str(ctx, "flash",
-				   mp_t(r, arena_printf(r->a, "done_%s", done)));
+				   mp_t(r,
+					arena_printf(r->a, "done_%s", done)));
 	return newsroom_render(r, status, "media_item", ctx);
 }
 
@@ -702,7 +714,8 @@ int page_newsroom_media_update(struct http_req *r)
 		}
 	}
 	if (bad)
-		return mp_item_page(r, &me, &m, 422, typed, mp_t(r, "err_text"));
+		return mp_item_page(r, &me, &m, 422, typed,
+				    mp_t(r, "err_text"));
 	struct err e = {0};
 	if (store_media_update(app->store, m.id, typed[0], typed[1], typed[2],
 			       &e)) {
@@ -710,17 +723,17 @@ int page_newsroom_media_update(struct http_req *r)
 		return mp_item_page(r, &me, &m, 500, typed,
 				    mp_t(r, "err_storage"));
 	}
-	newsroom_audit(r, "media.update", "media", m.id, "alt, caption, credit");
+	newsroom_audit(r, "media.update", "media", m.id,
+		       "alt, caption, credit");
 	if (mp_json(r)) {
 		m.alt = (char *)typed[0];
 		m.caption = (char *)typed[1];
 		m.credit = (char *)typed[2];
 		return mp_item_page(r, &me, &m, 200, NULL, NULL);
 	}
-	return newsroom_done(r,
-			     arena_printf(r->a, "/newsroom/media/%lld",
-					  (long long)m.id),
-			     "saved");
+	return newsroom_done(
+		r, arena_printf(r->a, "/newsroom/media/%lld", (long long)m.id),
+		"saved");
 }
 
 /* ---- files ---------------------------------------------------------- */
@@ -742,8 +755,8 @@ static int mp_send_file(struct http_req *r, const char *rel,
 		else
 			log_debug("req %s: %s", r->id, e.msg);
 		http_reply_error(r, rc == ERR_NOTFOUND ? 404 : 500,
-				 rc == ERR_NOTFOUND ? "not found"
-						    : "internal error");
+				 rc == ERR_NOTFOUND ? "not found" :
+						      "internal error");
 		return 0;
 	}
 	/* Names depend on the content: the path is a strong validator. */
@@ -796,7 +809,8 @@ int page_media_file(struct http_req *r)
 
 int page_newsroom_media_original(struct http_req *r)
 {
-	newsroom_begin(r);
+	/* no newsroom_begin: a file, not a page (errors still get the
+	 * newsroom's page through newsroom_error) */
 	struct store_media m;
 	if (mp_load(r, &m))
 		return 0;
@@ -804,9 +818,5 @@ int page_newsroom_media_original(struct http_req *r)
 		http_reply_error(r, 404, "not found");
 		return 0;
 	}
-	/* newsroom_begin said no-store; an original is private anyway */
-	for (size_t i = 0; i < r->n_headers; i++)
-		if (!strcmp(r->headers[i].key, "Cache-Control"))
-			r->headers[i].value = "private, no-store";
 	return mp_send_file(r, m.path, "private, no-store");
 }

@@ -29,12 +29,11 @@ struct http_kv;
 
 #define NEWSROOM_SESSION_IDLE_SECS (8 * 3600)  /* seconds idle before expiry */
 #define NEWSROOM_SESSION_MAX_SECS  (7 * 86400) /* absolute lifetime, seconds */
-#define NEWSROOM_SESSION_TOUCH                                                 \
-	60                      /* last_seen written at most
-					      * once a minute */
-#define NEWSROOM_TOKEN_CHARS 43 /* base64url of 32 bytes */
-#define NEWSROOM_TOKEN_SIZE  44 /* with its NUL */
-#define NEWSROOM_HASH_SIZE   65 /* 64 hex digits and a NUL */
+/* last_seen is written at most once a minute (seconds) */
+#define NEWSROOM_SESSION_TOUCH 60
+#define NEWSROOM_TOKEN_CHARS   43 /* base64url of 32 bytes */
+#define NEWSROOM_TOKEN_SIZE    44 /* with its NUL */
+#define NEWSROOM_HASH_SIZE     65 /* 64 hex digits and a NUL */
 
 enum newsroom_session_state {
 	NEWSROOM_SESSION_OK = 0,      /* valid */

@@ -17,11 +17,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Per-edition text settings: key, label key, longest value, textarea. */
+/* Per-edition text settings (label: newsroom_ui.set_<key>). */
 static const struct {
-	const char *key;
-	size_t max;
-	int textarea;
+	const char *key; /* "footer_notice" (stored as "footer_notice.en") */
+	size_t max;      /* longest value, in characters */
+	int textarea;    /* 1: several lines */
 } settings_texts[] = {
 	{"name", 100, 0},      {"tagline", 300, 0}, {"signature", 100, 0},
 	{"copyright", 100, 0}, {"promo", 200, 0},   {"footer_notice", 1000, 1},

@@ -27,7 +27,7 @@ struct site_text {
 	const char *slug;  /* rubrics */
 	const char *about; /* rubric description or author bio */
 	int exists;        /* stored in this edition */
-	const char *err_name, *err_slug, *err_about;
+	const char *err_name, *err_slug, *err_about; /* NULL: fine */
 };
 
 /* One rubric or author as a form holds it. */
@@ -38,8 +38,10 @@ struct site_obj {
 	const char *links;    /* author links */
 	const char *user_id;  /* author's newsroom account as typed, "" none */
 	int64_t photo;        /* author photo media id (kept) */
-	struct site_text tx[CONFIG_MAX_EDITIONS];
-	const char *err_key, *err_position, *err_links, *err_user, *err_form;
+	struct site_text tx[CONFIG_MAX_EDITIONS]; /* by edition index */
+	const char *err_key, *err_position, *err_links,
+		*err_user;    /* NULL: ok */
+	const char *err_form; /* above the form, NULL when none */
 };
 
 static int site_slug_ok(const char *s, size_t max)

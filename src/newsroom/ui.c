@@ -29,6 +29,8 @@ static const struct {
 } ui_sections[] = {
 	{"dashboard", "/newsroom", STORE_ROLE_CONTRIBUTOR},
 	{"articles", "/newsroom/articles", STORE_ROLE_CONTRIBUTOR},
+	{"media", "/newsroom/media", STORE_ROLE_CONTRIBUTOR},
+	{"live", "/newsroom/live", STORE_ROLE_EDITOR},
 	{"rubrics", "/newsroom/rubrics", STORE_ROLE_EDITOR},
 	{"authors", "/newsroom/authors", STORE_ROLE_EDITOR},
 	{"redirects", "/newsroom/redirects", STORE_ROLE_EDITOR},

@@ -210,6 +210,59 @@ int store_live_event_list(store *s, struct arena *a, const char *edition,
 	return rc;
 }
 
+int store_live_event_by_slug(store *s, struct arena *a, const char *edition,
+			     const char *slug, struct store_live_event *out,
+			     struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	if (!edition || !slug)
+		return err_set(e, ERR_NOTFOUND, "live event: no edition or slug");
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c, EVENT_SELECT "AND t.slug = ?2", &st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, edition);
+		store_bind_text(st, 2, slug);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_ROW)
+			event_row(a, st, out);
+		else if (src == SQLITE_DONE)
+			rc = err_set(e, ERR_NOTFOUND,
+				     "live event %s in edition %s: no such row",
+				     slug, edition);
+		else
+			rc = store_db_err(c, src, e, "live event %s", slug);
+		store_stmt_done(c, st);
+	}
+	store_read_end(s, c);
+	return rc;
+}
+
+#define ENTRY_SELECT                                                           \
+	"SELECT id, event_id, edition, created_at, updated_at, author_id, "    \
+	"body_md, body_html, media_id, pinned, edited, deleted FROM "          \
+	"live_entries "
+
+static void entry_row(struct arena *a, sqlite3_stmt *st,
+		      struct store_live_entry *en)
+{
+	en->id = sqlite3_column_int64(st, 0);
+	en->event_id = sqlite3_column_int64(st, 1);
+	en->edition = store_col_text(a, st, 2);
+	en->created_at = sqlite3_column_int64(st, 3);
+	en->updated_at = sqlite3_column_int64(st, 4);
+	en->author_id = sqlite3_column_int64(st, 5);
+	en->body_md = store_col_text(a, st, 6);
+	en->body_html = store_col_text(a, st, 7);
+	en->media_id = sqlite3_column_int64(st, 8);
+	en->pinned = sqlite3_column_int(st, 9);
+	en->edited = sqlite3_column_int(st, 10);
+	en->deleted = sqlite3_column_int(st, 11);
+}
+
 int store_live_entry_save(store *s, struct store_live_entry *en, struct err *e)
 {
 	if (!en->event_id)
@@ -297,9 +350,7 @@ int store_live_entry_list(store *s, struct arena *a, int64_t event_id,
 		return rc;
 	sqlite3_stmt *st;
 	rc = store_stmt(c,
-			"SELECT id, event_id, edition, created_at, updated_at, "
-			"author_id, body_md, body_html, media_id, pinned, "
-			"edited, deleted FROM live_entries WHERE event_id = ?1 "
+			ENTRY_SELECT "WHERE event_id = ?1 "
 			"AND edition = ?2 AND (?3 OR deleted = 0) ORDER BY "
 			"created_at DESC, id DESC LIMIT ?4 OFFSET ?5",
 			&st, e);
@@ -312,25 +363,111 @@ int store_live_entry_list(store *s, struct arena *a, int64_t event_id,
 		*out = arena_alloc(a, limit * sizeof **out);
 	}
 	int src = SQLITE_DONE;
-	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_live_entry *en = &(*out)[(*n)++];
-		en->id = sqlite3_column_int64(st, 0);
-		en->event_id = sqlite3_column_int64(st, 1);
-		en->edition = store_col_text(a, st, 2);
-		en->created_at = sqlite3_column_int64(st, 3);
-		en->updated_at = sqlite3_column_int64(st, 4);
-		en->author_id = sqlite3_column_int64(st, 5);
-		en->body_md = store_col_text(a, st, 6);
-		en->body_html = store_col_text(a, st, 7);
-		en->media_id = sqlite3_column_int64(st, 8);
-		en->pinned = sqlite3_column_int(st, 9);
-		en->edited = sqlite3_column_int(st, 10);
-		en->deleted = sqlite3_column_int(st, 11);
-	}
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW)
+		entry_row(a, st, &(*out)[(*n)++]);
 	if (rc == 0 && src != SQLITE_DONE)
 		rc = store_db_err(c, src, e, "live event %" PRId64 " entries",
 				  event_id);
 	store_stmt_done(c, st);
 	store_read_end(s, c);
+	return rc;
+}
+
+int store_live_entry_get(store *s, struct arena *a, int64_t id,
+			 struct store_live_entry *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c, ENTRY_SELECT "WHERE id = ?1", &st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, id);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_ROW)
+			entry_row(a, st, out);
+		else if (src == SQLITE_DONE)
+			rc = err_set(e, ERR_NOTFOUND,
+				     "live entry %" PRId64 ": no such row", id);
+		else
+			rc = store_db_err(c, src, e, "live entry %" PRId64, id);
+		store_stmt_done(c, st);
+	}
+	store_read_end(s, c);
+	return rc;
+}
+
+int store_live_entry_changed(store *s, struct arena *a, int64_t event_id,
+			     const char *edition, int64_t since, size_t limit,
+			     struct store_live_entry **out, size_t *n,
+			     struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (limit == 0 || limit > 500)
+		limit = limit ? 500 : 50;
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	/* The newest `limit` changes, returned oldest first. */
+	rc = store_stmt(c,
+			"SELECT * FROM (" ENTRY_SELECT
+			"WHERE event_id = ?1 AND edition = ?2 AND "
+			"(updated_at >= ?3 OR created_at >= ?3) ORDER BY "
+			"updated_at DESC, id DESC LIMIT ?4) ORDER BY "
+			"updated_at, id",
+			&st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, event_id);
+		store_bind_text(st, 2, edition);
+		store_bind_int(st, 3, since);
+		store_bind_int(st, 4, (int64_t)limit);
+		*out = arena_alloc(a, limit * sizeof **out);
+	}
+	int src = SQLITE_DONE;
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW)
+		entry_row(a, st, &(*out)[(*n)++]);
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = store_db_err(c, src, e,
+				  "live event %" PRId64 " changed entries",
+				  event_id);
+	store_stmt_done(c, st);
+	store_read_end(s, c);
+	return rc;
+}
+
+int store_live_entry_flags(store *s, int64_t id, int pinned, int deleted,
+			   int64_t *updated_at, struct err *e)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"UPDATE live_entries SET pinned = ?2, deleted = ?3, "
+			"updated_at = ?4 WHERE id = ?1",
+			&st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, id);
+		store_bind_int(st, 2, pinned ? 1 : 0);
+		store_bind_int(st, 3, deleted ? 1 : 0);
+		store_bind_int(st, 4, now);
+		int src = sqlite3_step(st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "live entry %" PRId64, id);
+		else if (sqlite3_changes(c->db) == 0)
+			rc = err_set(e, ERR_NOTFOUND,
+				     "live entry %" PRId64 ": no such row", id);
+		store_stmt_done(c, st);
+	}
+	rc = store_write_end(s, c, rc, e);
+	if (rc == 0 && updated_at)
+		*updated_at = now;
 	return rc;
 }

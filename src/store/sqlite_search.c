@@ -424,6 +424,223 @@ int store_search_article_put(struct store_conn *c, int64_t id,
 	return rc;
 }
 
+/* ---- widening Russian words ---------------------------------------- */
+
+/*
+ * Snowball's Russian stemmer gives some words two stems across their
+ * forms: "паром" -> "пар" but "паромах" -> "паром", "Азербайджан" ->
+ * "азербайджа" but "Азербайджане" -> "азербайджан", "Ассамблея" ->
+ * "ассамбле" but "Ассамблеи" -> "ассамбл". A reader who types one form
+ * expects the others, so each single Cyrillic word of the query (a
+ * quoted string without spaces and without `*`, as search_query_build
+ * writes typed words; phrases stay exact) becomes an OR of its likely
+ * forms: its ending is cut (the longest one from search_endings that
+ * leaves 3 letters) and each of search_suffixes is put back. The
+ * tokenizer stems every form as it stems the articles, so the forms only
+ * add stems that real inflections produce; the suffixes are the ones
+ * that, measured over such words, reach every stem of the paradigm.
+ * In a word with a hyphen ("Порт-Селене") the last part is the one that
+ * inflects. At most SEARCH_WIDEN_TERMS words are widened.
+ */
+#define SEARCH_WIDEN_TERMS 8
+#define SEARCH_WIDEN_MAX_WORD 64 /* code points of a word we widen */
+
+static const char *const search_endings[] = {
+	"иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими",
+	"иях", "иям", "ией", "ах", "ях", "ам", "ям", "ом", "ем", "ой",
+	"ей", "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ых", "их",
+	"ую", "юю", "ов", "ев", "ия", "ии", "ью", "ья", "а", "я", "о",
+	"е", "ы", "и", "у", "ю", "ь", "й",
+};
+static const char *const search_suffixes[] = {
+	"", "а", "е", "у", "ы", "и", "ю", "ом",
+};
+
+/* Decode one UTF-8 code point at s (n bytes left); *len gets its length
+ * (1 for an invalid byte, returned as 0xFFFD). */
+static uint32_t search_utf8(const unsigned char *s, size_t n, size_t *len)
+{
+	uint32_t c = s[0];
+	size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 :
+			  (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+	if (k == 0 || k > n) {
+		*len = 1;
+		return 0xFFFD;
+	}
+	if (k > 1)
+		c &= 0x3Fu >> (k - 1);
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*len = 1;
+			return 0xFFFD;
+		}
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	*len = k;
+	return c;
+}
+
+static int search_is_cyrillic(uint32_t c)
+{
+	return (c >= 0x410 && c <= 0x44F) || c == 0x401 || c == 0x451;
+}
+
+/* Lower case of a basic Cyrillic letter, ё as е (as the tokenizer
+ * folds), UTF-8 into out (2 bytes). */
+static void search_cyr_lower(uint32_t c, struct buf *out)
+{
+	if (c >= 0x410 && c <= 0x42F)
+		c += 0x20;
+	else if (c == 0x401 || c == 0x451)
+		c = 0x435;
+	buf_putc(out, (char)(0xC0 | (c >> 6)));
+	buf_putc(out, (char)(0x80 | (c & 0x3F)));
+}
+
+/* Append the widened form of word string s[0..n) (FTS5 string contents,
+ * inner quotes doubled) to out: `("s" OR "form" ...)`, or `"s"` when its
+ * last letter run is not a Cyrillic word of 4 letters or more. */
+static void search_widen_word(struct arena *a, const char *s, size_t n,
+			      struct buf *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	/* The last run of Cyrillic letters that ends the word's letters. */
+	size_t run_start = 0, run_end = 0, run_chars = 0, i = 0;
+	int in_run = 0, other_after = 0;
+	while (i < n) {
+		size_t k;
+		uint32_t c = search_utf8(u + i, n - i, &k);
+		if (search_is_cyrillic(c)) {
+			if (!in_run) {
+				run_start = i;
+				run_chars = 0;
+				in_run = 1;
+			}
+			run_chars++;
+			run_end = i + k;
+			other_after = 0;
+		} else {
+			in_run = 0;
+			/* a letter or digit of another kind (roughly: no
+			 * punctuation block) after the Cyrillic run */
+			if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+			    (c >= 'a' && c <= 'z') ||
+			    (c >= 0xC0 && c != 0xD7 && c != 0xF7 &&
+			     !(c >= 0x2000 && c <= 0x2BFF) && c != 0xFFFD))
+				other_after = 1;
+		}
+		i += k;
+	}
+	if (run_end == 0 || other_after || run_chars < 4 ||
+	    run_chars > SEARCH_WIDEN_MAX_WORD) {
+		buf_putc(out, '"');
+		buf_append(out, s, n);
+		buf_putc(out, '"');
+		return;
+	}
+	struct buf low;
+	buf_init(&low, a);
+	for (i = run_start; i < run_end;) {
+		size_t k;
+		search_cyr_lower(search_utf8(u + i, run_end - i, &k), &low);
+		i += k;
+	}
+	/* The base: the word without its longest ending, 3 letters kept
+	 * (2 bytes per letter here). */
+	size_t base = low.len;
+	for (size_t e = 0; e < sizeof search_endings / sizeof *search_endings;
+	     e++) {
+		size_t el = strlen(search_endings[e]);
+		if (low.len >= el + 6 &&
+		    !memcmp(low.data + low.len - el, search_endings[e], el) &&
+		    low.len - el < base)
+			base = low.len - el;
+	}
+	/* A word that ends in a consonant may be a base itself ("паром":
+	 * "ом" is no ending there), so it gets the suffixes too. */
+	static const char vowels[] = "аеиоуыэюяьй";
+	size_t last = low.len - 2;
+	int consonant = !memmem(vowels, sizeof vowels - 1, low.data + last, 2);
+	enum { N_SUF = sizeof search_suffixes / sizeof *search_suffixes };
+	const size_t n_forms = 1 + N_SUF * (consonant && base < low.len ? 2 : 1);
+	const char *forms[1 + 2 * N_SUF];
+	size_t n_distinct = 0;
+	for (size_t f = 0; f < n_forms; f++) {
+		size_t b = f > N_SUF ? low.len : base;
+		const char *form =
+			f == 0 ? arena_strndup(a, s + run_start,
+					       run_end - run_start) :
+				 arena_printf(a, "%.*s%s", (int)b, low.data,
+					      search_suffixes[(f - 1) % N_SUF]);
+		int dup = 0;
+		for (size_t j = 0; j < n_distinct && !dup; j++)
+			dup = !strcmp(forms[j], form);
+		if (f > 0 && !strcmp(form, low.data))
+			dup = 1; /* the typed word, lower case */
+		if (!dup)
+			forms[n_distinct++] = form;
+	}
+	buf_putc(out, '(');
+	for (size_t f = 0; f < n_distinct; f++) {
+		buf_puts(out, f ? " OR \"" : "\"");
+		buf_append(out, s, run_start);
+		buf_puts(out, forms[f]);
+		buf_append(out, s + run_end, n - run_end);
+		buf_putc(out, '"');
+	}
+	buf_putc(out, ')');
+}
+
+/* The match expression with its single Cyrillic words widened (see
+ * above); match itself when it is not in search_query_build's form.
+ * Arena memory. */
+static const char *search_widen(struct arena *a, const char *match)
+{
+	struct buf out;
+	buf_init(&out, a);
+	size_t widened = 0;
+	const char *p = match;
+	/* FTS5 has no implicit AND next to a parenthesis: every term is
+	 * joined with an explicit one. */
+	while (*p) {
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		if (*p != '"')
+			return match;
+		if (out.len)
+			buf_puts(&out, " AND ");
+		const char *start = ++p;
+		int space = 0;
+		for (;; p++) {
+			if (!*p)
+				return match;
+			if (*p == '"' && p[1] == '"') {
+				p++;
+				continue;
+			}
+			if (*p == '"')
+				break;
+			if (*p == ' ')
+				space = 1;
+		}
+		size_t len = (size_t)(p - start);
+		p++; /* closing quote */
+		if (*p == '*' || space || widened >= SEARCH_WIDEN_TERMS) {
+			buf_putc(&out, '"');
+			buf_append(&out, start, len);
+			buf_putc(&out, '"');
+			if (*p == '*')
+				buf_putc(&out, *p++);
+			continue;
+		}
+		search_widen_word(a, start, len, &out);
+		widened++;
+	}
+	return out.data;
+}
+
 /* ---- the query ------------------------------------------------------ */
 
 /*
@@ -514,6 +731,7 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 		*total = 0;
 	if (!q->edition || !q->match || !*q->match)
 		return 0;
+	const char *match = search_widen(a, q->match);
 	size_t limit = q->limit ? q->limit : 10;
 	if (limit > 100)
 		limit = 100;
@@ -539,7 +757,7 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 	rc = store_stmt(c, search_rank_sql(a, idx), &st, e);
 	if (rc)
 		goto out;
-	store_bind_text(st, 1, q->match);
+	store_bind_text(st, 1, match);
 	store_bind_text(st, 2, q->edition);
 	store_bind_int(st, 3, now);
 	store_bind_int(st, 4, q->rubric_id);
@@ -576,7 +794,7 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 		rc = store_stmt(c, hsql, &st, e);
 		if (rc)
 			goto out;
-		store_bind_text(st, 1, q->match);
+		store_bind_text(st, 1, match);
 		store_bind_int(st, 2, ids[i]);
 		store_bind_int(st, 3, words);
 		src = sqlite3_step(st);

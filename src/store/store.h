@@ -373,6 +373,11 @@ int store_live_event_get(store *s, struct arena *a, int64_t id,
 int store_live_event_list(store *s, struct arena *a, const char *edition,
 			  int state, struct store_live_event **out, size_t *n,
 			  struct err *e);
+/* The event whose slug in `edition` is `slug`, with that edition's
+ * texts. ERR_NOTFOUND. */
+int store_live_event_by_slug(store *s, struct arena *a, const char *edition,
+			     const char *slug, struct store_live_event *out,
+			     struct err *e);
 
 struct store_live_entry {
 	int64_t id;
@@ -395,6 +400,22 @@ int store_live_entry_list(store *s, struct arena *a, int64_t event_id,
 			  const char *edition, int with_deleted, size_t offset,
 			  size_t limit, struct store_live_entry **out,
 			  size_t *n, struct err *e);
+/* Set the pinned and deleted flags of entry `id` and its updated_at to
+ * now (returned in *updated_at, may be NULL) without marking it edited:
+ * pinning or deleting is not an edit of its text. ERR_NOTFOUND. */
+int store_live_entry_flags(store *s, int64_t id, int pinned, int deleted,
+			   int64_t *updated_at, struct err *e);
+/* One entry (deleted or not). ERR_NOTFOUND. */
+int store_live_entry_get(store *s, struct arena *a, int64_t id,
+			 struct store_live_entry *out, struct err *e);
+/* Entries of an event in an edition created or changed (edited, pinned,
+ * deleted) at or after `since` (Unix seconds), deleted ones included,
+ * oldest change first: what a reader who left at `since` missed. limit 0
+ * means 50, at most 500. */
+int store_live_entry_changed(store *s, struct arena *a, int64_t event_id,
+			     const char *edition, int64_t since, size_t limit,
+			     struct store_live_entry **out, size_t *n,
+			     struct err *e);
 
 /* ---- media ---------------------------------------------------------- */
 

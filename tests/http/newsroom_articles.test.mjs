@@ -10,14 +10,15 @@
 // anything.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, runCli, ADMIN_LOGIN, ADMIN_PASSWORD } from './lib.mjs';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { startServer, runCli, gazetteBin, ADMIN_LOGIN, ADMIN_PASSWORD } from './lib.mjs';
 
 let srv;
 const PASSWORD = 'correct-horse-42';
 let ipCounter = 1;
 const freshIp = () => `10.7.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
-const USERS = { contrib: 'contributor', contrib2: 'contributor', author1: 'author', author2: 'author',
-  editor: 'editor' };
+const USERS = { contrib: 'contributor', author1: 'author', author2: 'author', editor: 'editor' };
 
 before(async () => {
   srv = await startServer({ demo: true });
@@ -31,7 +32,7 @@ after(async () => { await srv?.stop(); });
 
 /* A browser: cookies, a client address, the CSRF token of the last page. */
 class Client {
-  constructor() { this.ip = freshIp(); this.jar = new Map(); this.csrf = null; }
+  constructor(base = null) { this.base = base; this.ip = freshIp(); this.jar = new Map(); this.csrf = null; }
 
   take(res) {
     for (const c of res.headers.getSetCookie()) {
@@ -52,7 +53,7 @@ class Client {
       body = form instanceof URLSearchParams ? form.toString() : new URLSearchParams(form).toString();
       h['Content-Type'] = 'application/x-www-form-urlencoded';
     }
-    const res = await fetch(`${srv.url}${path}`, { method, headers: h, body, redirect: 'manual' });
+    const res = await fetch(`${this.base ?? srv.url}${path}`, { method, headers: h, body, redirect: 'manual' });
     this.take(res);
     const text = await res.text();
     const m = /<meta name="csrf-token" content="([^"]+)"/.exec(text);
@@ -73,7 +74,15 @@ class Client {
   }
 }
 
-async function loggedIn(login, password = PASSWORD) {
+/* One logged-in client per user for the whole file (a login costs an
+ * argon2id check). */
+const sessions = new Map();
+function loggedIn(login, password = PASSWORD) {
+  if (!sessions.has(login)) sessions.set(login, logIn(login, password));
+  return sessions.get(login);
+}
+
+async function logIn(login, password) {
   const c = new Client();
   await c.get('/newsroom/login');
   const r = await c.post('/newsroom/login', { login, password });
@@ -166,9 +175,11 @@ test('a contributor writes drafts and submits them for review, but cannot publis
   assert.equal((await publicStatus('/article/contributor-draft-one')).status, 404, 'not on the site');
 
   // someone else's article is not theirs to open
-  const other = await loggedIn('contrib2');
-  assert.equal((await other.get(`/newsroom/articles/${id}`)).status, 403);
-  assert.equal((await other.post(`/newsroom/articles/${id}`, formOf(ed.text))).status, 403);
+  const a1 = await loggedIn('author1');
+  const theirs = await create(a1, { title: 'Not the contributor\'s' });
+  assert.equal((await c.get(`/newsroom/articles/${theirs}`)).status, 403);
+  assert.equal((await c.post(`/newsroom/articles/${theirs}`, formOf(ed.text))).status, 403);
+  assert.equal((await c.post(`/newsroom/articles/${theirs}/review`, formOf(ed.text))).status, 403);
 });
 
 test('an author publishes their own articles but not other people\'s; an editor publishes all', async () => {
@@ -495,11 +506,11 @@ test('scheduled 2 s ahead, the article reaches the reader site with nobody touch
   assert.ok(!home0.includes(title));
   const at = Math.ceil(Date.now() / 1000) * 1000 + 2000; // a whole second, 2-3 s ahead
   const id = await create(c, { title, publish_at: new Date(at).toISOString() }, '/schedule');
-  const page = await open(c, id);
-  assert.match(page.text, /data-status="scheduled"/);
   const api0 = await fetch(`${srv.url}/api/v1/articles/${id}`);
   await api0.text();
-  assert.equal(api0.status, 404, 'not visible before its time');
+  if (Date.now() < at - 200) assert.equal(api0.status, 404, 'not visible before its time');
+  const page = await open(c, id);
+  if (Date.now() < at - 200) assert.match(page.text, /data-status="scheduled"/);
 
   // nobody touches the newsroom now: poll the reader home (cached pages
   // included) until it shows up
@@ -517,4 +528,43 @@ test('scheduled 2 s ahead, the article reaches the reader site with nobody touch
   await api.text();
   const after = await open(c, id);
   assert.match(after.text, /data-status="published"/);
+});
+
+test('articles whose time passed while the server was down go live at start-up', async () => {
+  const other = await startServer();
+  const dir = other.dataDir;
+  try {
+    // schedule one 2 s ahead on a second site, then stop that server at once
+    const c = new Client(other.url);
+    await c.get('/newsroom/login');
+    assert.equal((await c.post('/newsroom/login', { login: ADMIN_LOGIN, password: ADMIN_PASSWORD })).status, 303);
+    await c.get('/newsroom');
+    const at = Date.now() + 2000;
+    await create(c, { title: 'Due while down', publish_at: new Date(at).toISOString() }, '/schedule');
+    other.proc.kill('SIGTERM');
+    assert.equal(await new Promise((res) => other.proc.on('close', res)), 0);
+    assert.ok(Date.now() < at, 'stopped before its time');
+    await new Promise((res) => setTimeout(res, at - Date.now() + 1100));
+    // start again: it is published before the server listens
+    const proc = spawn(gazetteBin, ['serve', '--data', dir, '--listen', '127.0.0.1', '--port', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    proc.stderr.setEncoding('utf8').on('data', (d) => { log += d; });
+    const port = await new Promise((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`no start: ${log}`)), 20000);
+      proc.stderr.on('data', () => {
+        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(log);
+        if (m) { clearTimeout(t); res(Number(m[1])); }
+      });
+    });
+    assert.ok(log.indexOf('1 overdue articles published') >= 0, log);
+    assert.ok(log.indexOf('overdue') < log.indexOf('listening on'));
+    const page = await fetch(`http://127.0.0.1:${port}/article/due-while-down`);
+    await page.text();
+    assert.equal(page.status, 200);
+    proc.kill('SIGTERM');
+    assert.equal(await new Promise((res) => proc.on('close', res)), 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

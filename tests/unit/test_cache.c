@@ -200,15 +200,29 @@ static void test_lru_order(void **state)
 static void test_ttl(void **state)
 {
 	(void)state;
-	struct http_cache_opts o = {.max_bytes = 1 << 20, .ttl_seconds = 2};
+	struct http_cache_opts o = {.max_bytes = 1 << 20, .ttl_seconds = 10};
 	struct http_cache *c = http_cache_new(&o);
 	http_cache_release(put(c, "p", "hello", 5, "", 1000));
-	assert_true(has(c, "p", 2999));
-	assert_false(has(c, "p", 3000));
-	assert_false(has(c, "p", 3001));
+	assert_true(has(c, "p", 10999));
+	/* stale: the first reader renders, the others get the stale page
+	 * meanwhile */
+	assert_false(has(c, "p", 11000));
+	assert_true(has(c, "p", 11001));
+	assert_true(has(c, "p", 15999));
+	/* that render did not store it: 5 s later another reader tries */
+	assert_false(has(c, "p", 16000));
+	assert_true(has(c, "p", 16001));
+	/* this one stores it: fresh for a TTL again */
+	http_cache_release(put(c, "p", "hello again", 11, "", 16500));
+	assert_true(has(c, "p", 26499));
+	assert_false(has(c, "p", 26500));
+	assert_true(has(c, "p", 26501));
+	/* past a second TTL it is gone */
+	assert_false(has(c, "p", 36500));
+	assert_false(has(c, "p", 36501));
 	struct http_cache_stats st;
 	http_cache_stats_get(c, &st);
-	assert_int_equal(st.expired, 1);
+	assert_int_equal(st.expired, 4);
 	assert_int_equal(st.entries, 0);
 	http_cache_free(c);
 }

@@ -73,9 +73,8 @@ static struct img jpeg_make(int w, int h, int orientation)
 			      "secret location");
 	vips_image_set_int(im, VIPS_META_ORIENTATION, orientation);
 	struct img r;
-	assert_int_equal(vips_jpegsave_buffer(im, &r.data, &r.len, "Q", 90,
-					      NULL),
-			 0);
+	assert_int_equal(
+		vips_jpegsave_buffer(im, &r.data, &r.len, "Q", 90, NULL), 0);
 	g_object_unref(im);
 	return r;
 }
@@ -207,24 +206,23 @@ static void test_sniff(void **state)
 					   NULL),
 			 0);
 	assert_true(wd == 16 && ht == 8);
-	assert_int_equal(media_header_size(MEDIA_PNG, p.data, p.len, &wd, &ht,
-					   NULL),
-			 0);
+	assert_int_equal(
+		media_header_size(MEDIA_PNG, p.data, p.len, &wd, &ht, NULL), 0);
 	assert_true(wd == 16 && ht == 8);
 	assert_int_equal(media_header_size(MEDIA_WEBP, w.data, w.len, &wd, &ht,
 					   NULL),
 			 0);
 	assert_true(wd == 16 && ht == 8);
-	assert_int_equal(media_header_size(MEDIA_GIF, g.data, g.len, &wd, &ht,
-					   NULL),
-			 0);
+	assert_int_equal(
+		media_header_size(MEDIA_GIF, g.data, g.len, &wd, &ht, NULL), 0);
 	assert_true(wd == 16 && ht == 8);
 	assert_string_equal(media_type_mime(MEDIA_WEBP), "image/webp");
 	assert_string_equal(media_type_ext(MEDIA_JPEG), "jpg");
 	assert_null(media_type_mime(MEDIA_NONE));
 
 	/* not images, or cut short */
-	static const char html[] = "<!DOCTYPE html><html><body>hi</body></html>";
+	static const char html[] =
+		"<!DOCTYPE html><html><body>hi</body></html>";
 	static const char svg[] = "<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
 	static const char pdf[] = "%PDF-1.7\n1 0 obj\n<<>>\nendobj\n";
 	static const char zip[] = "PK\x03\x04\x14\x00\x00\x00\x08\x00";
@@ -237,9 +235,9 @@ static void test_sniff(void **state)
 	assert_int_equal(media_sniff("", 0), MEDIA_NONE);
 	assert_int_equal(media_sniff(NULL, 0), MEDIA_NONE);
 	assert_int_equal(media_sniff("\xff\xd8", 2), MEDIA_NONE);
-	assert_int_equal(media_sniff(p.data, 20), MEDIA_NONE);  /* no IHDR */
-	assert_int_equal(media_sniff(g.data, 8), MEDIA_NONE);   /* no LSD */
-	assert_int_equal(media_sniff(w.data, 14), MEDIA_NONE);  /* no chunk */
+	assert_int_equal(media_sniff(p.data, 20), MEDIA_NONE); /* no IHDR */
+	assert_int_equal(media_sniff(g.data, 8), MEDIA_NONE);  /* no LSD */
+	assert_int_equal(media_sniff(w.data, 14), MEDIA_NONE); /* no chunk */
 	assert_int_equal(media_sniff("RIFF\0\0\0\0WAVEfmt ", 16), MEDIA_NONE);
 	/* a JPEG with no frame header is not given a size */
 	assert_int_equal(media_header_size(MEDIA_JPEG, "\xff\xd8\xff\xe0\0\x10",
@@ -294,7 +292,8 @@ static void test_multipart_good(void **state)
 	struct media_part *parts;
 	size_t n;
 	struct err e = {0};
-	assert_int_equal(mp(f->a, CT, body, sizeof body - 1, &parts, &n, &e), 0);
+	assert_int_equal(mp(f->a, CT, body, sizeof body - 1, &parts, &n, &e),
+			 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(parts[0].name, "csrf");
 	assert_int_equal(parts[0].len, 6);
@@ -304,7 +303,8 @@ static void test_multipart_good(void **state)
 	assert_string_equal(parts[1].filename, "../../etc/pa\"ss.jpg");
 	assert_string_equal(parts[1].content_type, "image/jpeg");
 	assert_int_equal(parts[1].len, 18);
-	assert_memory_equal(parts[1].data, "\xff\xd8\r\n--Xy\r\n\0\r\n\r\nend", 18);
+	assert_memory_equal(parts[1].data, "\xff\xd8\r\n--Xy\r\n\0\r\n\r\nend",
+			    18);
 	assert_string_equal(parts[2].name, "empty");
 	assert_int_equal(parts[2].len, 0);
 	assert_ptr_equal(media_part_get(parts, n, "file"), &parts[1]);
@@ -352,11 +352,13 @@ static void test_multipart_hostile(void **state)
 	/* empty body, preamble, missing close delimiter */
 	REFUSE(CT, "", 0);
 	REFUSE(CT, "preamble\r\n--XyZ--", 17);
-	static const char noclose[] = "--XyZ\r\nContent-Disposition: form-data; "
-				      "name=\"a\"\r\n\r\nvalue";
+	static const char noclose[] =
+		"--XyZ\r\nContent-Disposition: form-data; "
+		"name=\"a\"\r\n\r\nvalue";
 	REFUSE(CT, noclose, sizeof noclose - 1);
-	static const char noclose2[] = "--XyZ\r\nContent-Disposition: "
-				       "form-data; name=\"a\"\r\n\r\nv\r\n--XyZ";
+	static const char noclose2[] =
+		"--XyZ\r\nContent-Disposition: "
+		"form-data; name=\"a\"\r\n\r\nv\r\n--XyZ";
 	REFUSE(CT, noclose2, sizeof noclose2 - 1);
 	/* part without a name, not form-data, bare LF, folded header */
 	static const char noname[] = "--XyZ\r\nContent-Disposition: form-data"
@@ -403,16 +405,18 @@ static void test_multipart_hostile(void **state)
 	/* many parts */
 	buf_init(&b, f->a);
 	for (int i = 0; i < MEDIA_MP_MAX_PARTS + 1; i++)
-		buf_printf(&b, "--XyZ\r\nContent-Disposition: form-data; "
-			       "name=\"p%d\"\r\n\r\nv\r\n",
+		buf_printf(&b,
+			   "--XyZ\r\nContent-Disposition: form-data; "
+			   "name=\"p%d\"\r\n\r\nv\r\n",
 			   i);
 	buf_puts(&b, "--XyZ--");
 	REFUSE(CT, b.data, b.len);
 	/* ... but exactly the limit is fine */
 	buf_init(&b, f->a);
 	for (int i = 0; i < MEDIA_MP_MAX_PARTS; i++)
-		buf_printf(&b, "--XyZ\r\nContent-Disposition: form-data; "
-			       "name=\"p%d\"\r\n\r\nv\r\n",
+		buf_printf(&b,
+			   "--XyZ\r\nContent-Disposition: form-data; "
+			   "name=\"p%d\"\r\n\r\nv\r\n",
 			   i);
 	buf_puts(&b, "--XyZ--");
 	assert_int_equal(mp(f->a, CT, b.data, b.len, &parts, &n, &e), 0);
@@ -441,8 +445,10 @@ static void test_paths(void **state)
 	assert_true(media_path_valid("2024/05/0123456789abcdef/orig.jpg"));
 	assert_true(media_path_valid("2024/12/0123456789abcdef/1920.webp"));
 	assert_true(media_path_valid("2024/01/0123456789abcdef/100.jpg"));
-	assert_true(media_path_is_original("2024/05/0123456789abcdef/orig.gif"));
-	assert_false(media_path_is_original("2024/05/0123456789abcdef/320.jpg"));
+	assert_true(
+		media_path_is_original("2024/05/0123456789abcdef/orig.gif"));
+	assert_false(
+		media_path_is_original("2024/05/0123456789abcdef/320.jpg"));
 	static const char *const bad[] = {
 		"",
 		"/2024/05/0123456789abcdef/orig.jpg",
@@ -468,10 +474,12 @@ static void test_paths(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		assert_false(media_path_valid(bad[i]));
 	assert_false(media_path_valid(NULL));
-	assert_string_equal(media_path_mime("2024/05/0123456789abcdef/320.webp"),
-			    "image/webp");
-	assert_string_equal(media_path_mime("2024/05/0123456789abcdef/orig.png"),
-			    "image/png");
+	assert_string_equal(
+		media_path_mime("2024/05/0123456789abcdef/320.webp"),
+		"image/webp");
+	assert_string_equal(
+		media_path_mime("2024/05/0123456789abcdef/orig.png"),
+		"image/png");
 	assert_null(media_path_mime("x.png"));
 }
 
@@ -495,13 +503,15 @@ static void test_srcset(void **state)
 	m.n_variants = sizeof v / sizeof *v;
 	char *ws, *js, *fb;
 	assert_int_equal(media_srcset(f->a, &m, "/media/", &ws, &js, &fb), 0);
-	assert_string_equal(ws, "/media/2024/05/0123456789abcdef/320.webp 320w, "
-				"/media/2024/05/0123456789abcdef/640.webp 640w, "
-				"/media/2024/05/0123456789abcdef/1280.webp "
-				"1280w");
-	assert_string_equal(js, "/media/2024/05/0123456789abcdef/320.jpg 320w, "
-				"/media/2024/05/0123456789abcdef/640.jpg 640w, "
-				"/media/2024/05/0123456789abcdef/1280.jpg 1280w");
+	assert_string_equal(ws,
+			    "/media/2024/05/0123456789abcdef/320.webp 320w, "
+			    "/media/2024/05/0123456789abcdef/640.webp 640w, "
+			    "/media/2024/05/0123456789abcdef/1280.webp "
+			    "1280w");
+	assert_string_equal(js,
+			    "/media/2024/05/0123456789abcdef/320.jpg 320w, "
+			    "/media/2024/05/0123456789abcdef/640.jpg 640w, "
+			    "/media/2024/05/0123456789abcdef/1280.jpg 1280w");
 	assert_string_equal(fb, "/media/2024/05/0123456789abcdef/1280.jpg");
 	/* narrow image: the widest JPEG; absolute prefix; NULL outs */
 	m.n_variants = 4;
@@ -643,9 +653,8 @@ static void test_process_small_no_upscale(void **state)
 	struct img p = png_make(100, 100, 0);
 	struct store_media m;
 	struct err e = {0};
-	assert_int_equal(media_process(f->a, f->media, p.data, p.len, T_NOW,
-				       &m, &e),
-			 0);
+	assert_int_equal(
+		media_process(f->a, f->media, p.data, p.len, T_NOW, &m, &e), 0);
 	assert_string_equal(m.mime, "image/png");
 	assert_int_equal(m.width, 100);
 	/* one variant at its own size, in both formats; nothing wider */
@@ -659,9 +668,8 @@ static void test_process_small_no_upscale(void **state)
 
 	/* 700 px wide: 320, 640 and 700 */
 	p = png_make(700, 350, 0);
-	assert_int_equal(media_process(f->a, f->media, p.data, p.len, T_NOW,
-				       &m, &e),
-			 0);
+	assert_int_equal(
+		media_process(f->a, f->media, p.data, p.len, T_NOW, &m, &e), 0);
 	assert_int_equal(m.n_variants, 6);
 	assert_int_equal(m.variants[0].width, 320);
 	assert_int_equal(m.variants[2].width, 640);
@@ -677,9 +685,8 @@ static void test_process_rotate_alpha_gif(void **state)
 	struct err e = {0};
 	/* EXIF orientation 6 (turn 90 degrees): 400 x 200 is shown 200 x 400 */
 	struct img j = jpeg_make(400, 200, 6);
-	assert_int_equal(media_process(f->a, f->media, j.data, j.len, T_NOW,
-				       &m, &e),
-			 0);
+	assert_int_equal(
+		media_process(f->a, f->media, j.data, j.len, T_NOW, &m, &e), 0);
 	assert_int_equal(m.width, 200);
 	assert_int_equal(m.height, 400);
 	assert_int_equal(m.n_variants, 2);
@@ -692,9 +699,8 @@ static void test_process_rotate_alpha_gif(void **state)
 
 	/* PNG with alpha: WebP keeps it, JPEG is flattened */
 	struct img a = png_make(330, 100, 1);
-	assert_int_equal(media_process(f->a, f->media, a.data, a.len, T_NOW,
-				       &m, &e),
-			 0);
+	assert_int_equal(
+		media_process(f->a, f->media, a.data, a.len, T_NOW, &m, &e), 0);
 	assert_int_equal(m.n_variants, 4);
 	g_free(a.data);
 
@@ -707,14 +713,89 @@ static void test_process_rotate_alpha_gif(void **state)
 	assert_int_equal(vips_gifsave_buffer(two, &g.data, &g.len, NULL), 0);
 	g_object_unref(im);
 	g_object_unref(two);
-	assert_int_equal(media_process(f->a, f->media, g.data, g.len, T_NOW,
-				       &m, &e),
-			 0);
+	assert_int_equal(
+		media_process(f->a, f->media, g.data, g.len, T_NOW, &m, &e), 0);
 	assert_string_equal(m.mime, "image/gif");
 	assert_int_equal(m.width, 64);
 	assert_int_equal(m.height, 32);
 	assert_int_equal(m.variants[0].height, 32);
 	g_free(g.data);
+}
+
+/* Encode im (consumed) with saver "png" or "jpeg" into an img. */
+static struct img encode(VipsImage *im, int png)
+{
+	struct img r;
+	int rc = png ? vips_pngsave_buffer(im, &r.data, &r.len, NULL) :
+		       vips_jpegsave_buffer(im, &r.data, &r.len, NULL);
+	assert_int_equal(rc, 0);
+	g_object_unref(im);
+	return r;
+}
+
+static void test_process_colour_spaces(void **state)
+{
+	struct fx *f = *state;
+	struct store_media m;
+	struct err e = {0};
+	struct img in[4];
+	VipsImage *base = img_make(400, 300, 1), *t, *u;
+	/* 16-bit RGB PNG */
+	assert_int_equal(vips_extract_band(base, &t, 0, "n", 3, NULL), 0);
+	assert_int_equal(vips_cast_ushort(t, &u, NULL), 0);
+	g_object_unref(t);
+	assert_int_equal(vips_copy(u, &t, "interpretation",
+				   VIPS_INTERPRETATION_RGB16, NULL),
+			 0);
+	g_object_unref(u);
+	in[0] = encode(t, 1);
+	/* grey + alpha PNG */
+	VipsImage *g1, *g2;
+	assert_int_equal(vips_extract_band(base, &g1, 0, NULL), 0);
+	assert_int_equal(vips_extract_band(base, &g2, 3, NULL), 0);
+	assert_int_equal(vips_bandjoin2(g1, g2, &t, NULL), 0);
+	g_object_unref(g1);
+	g_object_unref(g2);
+	assert_int_equal(vips_copy(t, &u, "interpretation",
+				   VIPS_INTERPRETATION_B_W, NULL),
+			 0);
+	g_object_unref(t);
+	in[1] = encode(u, 1);
+	/* grey JPEG */
+	assert_int_equal(vips_extract_band(base, &t, 1, NULL), 0);
+	assert_int_equal(vips_copy(t, &u, "interpretation",
+				   VIPS_INTERPRETATION_B_W, NULL),
+			 0);
+	g_object_unref(t);
+	in[2] = encode(u, 0);
+	/* CMYK JPEG without a profile */
+	assert_int_equal(vips_copy(base, &t, "interpretation",
+				   VIPS_INTERPRETATION_CMYK, NULL),
+			 0);
+	in[3] = encode(t, 0);
+	g_object_unref(base);
+	for (int i = 0; i < 4; i++) {
+		int rc = media_process(f->a, f->media, in[i].data, in[i].len,
+				       T_NOW, &m, &e);
+		if (rc)
+			fprintf(stderr, "image %d: %s\n", i, e.msg);
+		assert_int_equal(rc, 0);
+		assert_int_equal(m.width, 400);
+		assert_int_equal(m.n_variants, 4);
+		for (size_t k = 0; k < m.n_variants; k++) {
+			char p[512];
+			snprintf(p, sizeof p, "%s/%s", f->media,
+				 m.variants[k].path);
+			VipsImage *v = vips_image_new_from_file(p, NULL);
+			assert_non_null(v);
+			assert_int_equal(v->BandFmt, VIPS_FORMAT_UCHAR);
+			/* JPEG: sRGB, 3 bands; WebP: 3 or 4 */
+			assert_true(v->Bands == 3 ||
+				    (v->Bands == 4 && k % 2 == 0));
+			g_object_unref(v);
+		}
+		g_free(in[i].data);
+	}
 }
 
 static void test_process_refused(void **state)
@@ -725,8 +806,8 @@ static void test_process_refused(void **state)
 	struct img j = jpeg_make(800, 600, 1);
 
 	/* truncated JPEG: refused, nothing left (folders neither) */
-	int rc = media_process(f->a, f->media, j.data, j.len / 2, T_NOW, &m,
-			       &e);
+	int rc =
+		media_process(f->a, f->media, j.data, j.len / 2, T_NOW, &m, &e);
 	assert_int_equal(rc, ERR_INVALID);
 	assert_non_null(strstr(e.msg, "corrupt"));
 	assert_int_equal(count_files(f->media), 0);
@@ -748,7 +829,8 @@ static void test_process_refused(void **state)
 
 	/* HTML named .jpg: not an image */
 	static const char html[] = "<html><script>alert(1)</script></html>";
-	rc = media_process(f->a, f->media, html, sizeof html - 1, T_NOW, &m, &e);
+	rc = media_process(f->a, f->media, html, sizeof html - 1, T_NOW, &m,
+			   &e);
 	assert_int_equal(rc, ERR_INVALID);
 	assert_non_null(strstr(e.msg, "not a JPEG, PNG, WebP or GIF"));
 	assert_int_equal(count_files(f->media), 0);
@@ -759,13 +841,14 @@ static void test_process_refused(void **state)
 	size_t n = 0;
 	memcpy(png, "\x89PNG\r\n\x1a\n", 8);
 	n = 8;
-	unsigned char ihdr[17] = {'I', 'H', 'D', 'R', 0, 0, 0x75, 0x30,
-				  0,   0,   0x75, 0x30, 8, 2, 0, 0, 0};
+	unsigned char ihdr[17] = {'I', 'H',  'D',  'R', 0, 0, 0x75, 0x30, 0,
+				  0,   0x75, 0x30, 8,   2, 0, 0,    0};
 	png[n++] = 0, png[n++] = 0, png[n++] = 0, png[n++] = 13;
 	memcpy(png + n, ihdr, 17);
 	n += 17;
 	uLong crc = crc32(0, ihdr, 17);
-	png[n++] = (unsigned char)(crc >> 24), png[n++] = (unsigned char)(crc >> 16);
+	png[n++] = (unsigned char)(crc >> 24),
+	png[n++] = (unsigned char)(crc >> 16);
 	png[n++] = (unsigned char)(crc >> 8), png[n++] = (unsigned char)crc;
 	unsigned char raw[64] = {0}, z[64];
 	uLongf zl = sizeof z;
@@ -777,7 +860,8 @@ static void test_process_refused(void **state)
 	memcpy(png + n, chunk, 4 + zl);
 	n += 4 + zl;
 	crc = crc32(0, chunk, 4 + (uInt)zl);
-	png[n++] = (unsigned char)(crc >> 24), png[n++] = (unsigned char)(crc >> 16);
+	png[n++] = (unsigned char)(crc >> 24),
+	png[n++] = (unsigned char)(crc >> 16);
 	png[n++] = (unsigned char)(crc >> 8), png[n++] = (unsigned char)crc;
 	memcpy(png + n, "\0\0\0\0IEND\xae\x42\x60\x82", 12);
 	n += 12;
@@ -889,9 +973,8 @@ static void test_library_store(void **state)
 			 0);
 	assert_int_equal(total, 0);
 
-	assert_int_equal(store_media_update(s, ids[0], "A boat", "Cap", "Me",
-					    &e),
-			 0);
+	assert_int_equal(
+		store_media_update(s, ids[0], "A boat", "Cap", "Me", &e), 0);
 	assert_int_equal(store_media_get(s, f->a, ids[0], &got, &e), 0);
 	assert_string_equal(got.alt, "A boat");
 	assert_string_equal(got.credit, "Me");
@@ -935,6 +1018,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_process_small_no_upscale,
 						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_process_rotate_alpha_gif,
+						fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_process_colour_spaces,
 						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_process_refused, fx_setup,
 						fx_teardown),

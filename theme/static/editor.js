@@ -19,7 +19,7 @@
 	var form = d.getElementById('nr-editor');
 	if (!form)
 		return;
-	var AUTOSAVE_MS = 4000, PREVIEW_MS = 500, COPY_MS = 700;
+	var AUTOSAVE_MS = 3000, PREVIEW_MS = 500, COPY_MS = 700;
 	var status = form.querySelector('[data-autosave-status]');
 	var preview = d.querySelector('[data-preview]');
 	var body = form.elements.body_md;

@@ -101,9 +101,72 @@
 		if (!dlg || typeof dlg.showModal !== 'function') return false;
 		dlg.showModal();
 		var input = dlg.querySelector('input[name="q"]');
-		if (input) input.focus();
+		if (input) {
+			input.focus();
+			suggest(dlg, input);
+		}
 		dlg._opener = link;
 		return true;
+	}
+
+	/* As-you-type suggestions under the overlay's box, from
+	 * GET /api/v1/search (the last word matches as a prefix). Debounced;
+	 * an answer that arrives after a newer keystroke is dropped. The
+	 * *_html members are escaped text with <mark> only (api_search.c).
+	 * Enter still submits the form to /search?q=. */
+	function suggest(dlg, input) {
+		if (input._suggest) return;
+		input._suggest = true;
+		var list = d.createElement('ul');
+		list.className = 'search-suggest';
+		list.id = 'search-suggest';
+		list.hidden = true;
+		input.setAttribute('aria-controls', list.id);
+		input.form.appendChild(list);
+		var timer, seq = 0;
+		function show(j, n) {
+			if (n !== seq) return;
+			list.textContent = '';
+			(j.items || []).forEach(function (it) {
+				var li = d.createElement('li');
+				var a = d.createElement('a');
+				a.href = it.url;
+				a.className = 'search-suggest-link';
+				var t = d.createElement('span');
+				t.className = 'search-suggest-title';
+				t.innerHTML = it.title_html;
+				var sn = d.createElement('span');
+				sn.className = 'search-suggest-snippet';
+				sn.innerHTML = it.snippet_html;
+				a.appendChild(t);
+				a.appendChild(sn);
+				li.appendChild(a);
+				list.appendChild(li);
+			});
+			list.hidden = !list.firstChild;
+		}
+		input.addEventListener('input', function () {
+			clearTimeout(timer);
+			var q = input.value, n = ++seq;
+			if (q.trim().length < 2) { list.hidden = true; list.textContent = ''; return; }
+			timer = setTimeout(function () {
+				fetch('/api/v1/search?limit=6&edition=' + encodeURIComponent(root.lang) +
+				      '&q=' + encodeURIComponent(q), { credentials: 'omit' })
+					.then(function (r) { return r.ok ? r.json() : { items: [] }; })
+					.then(function (j) { show(j, n); })
+					.catch(function () { /* offline: Enter still works */ });
+			}, 150);
+		});
+		/* Down from the box walks the suggestions; Escape closes the dialog. */
+		dlg.addEventListener('keydown', function (e) {
+			if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+			var links = all('a', list);
+			if (!links.length || list.hidden) return;
+			var i = links.indexOf(d.activeElement);
+			i = e.key === 'ArrowDown' ? Math.min(i + 1, links.length - 1) : i - 1;
+			(i < 0 ? input : links[i]).focus();
+			e.preventDefault();
+		});
 	}
 
 	/* ---- embeds: nothing from the host loads before the click ---- */
@@ -288,26 +351,83 @@
 		if (titleIO && h) titleIO.observe(h);
 	}
 
-	/* ---- live entries over Server-Sent Events ---- */
+	/* ---- live entries over Server-Sent Events ----
+	 * The page's list carries data-stream (its first connect sends the
+	 * id the page was rendered at, so nothing in between is lost; the
+	 * browser's reconnects send Last-Event-ID). Messages: new, edit, pin
+	 * (data: the entry with its <li> in html), delete (the entry's id),
+	 * state (the event: ended shows the notice and stops). */
+	function liveTime(li) {
+		var t = li && li.querySelector('time');
+		return t ? Date.parse(t.getAttribute('datetime')) || 0 : 0;
+	}
+	function livePlace(list, li) {
+		var pinned = li.classList.contains('live-entry--pinned'), at = liveTime(li);
+		var kids = all('.live-entry', list), before = null;
+		for (var i = 0; i < kids.length && !before; i++) {
+			var k = kids[i], kp = k.classList.contains('live-entry--pinned');
+			if (k === li) continue;
+			if (pinned ? (!kp || liveTime(k) <= at) : (!kp && liveTime(k) <= at)) before = k;
+		}
+		list.insertBefore(li, before);
+	}
 	function live(list) {
 		var src = list.getAttribute('data-stream');
 		if (!src || !w.EventSource) return;
 		var es = new EventSource(src);
-		es.addEventListener('entry', function (ev) {
+		function entry(ev) {
 			var j;
 			try { j = JSON.parse(ev.data); } catch (e) { return; }
-			if (!j || !j.html) return;
+			if (!j || !j.id) return;
+			var old = d.getElementById('entry-' + j.id);
+			if (j.deleted || !j.html) { if (old) old.remove(); return; }
 			var t = d.createElement('template');
 			t.innerHTML = j.html;
 			var li = t.content.firstElementChild;
 			if (!li) return;
-			var old = li.id && d.getElementById(li.id);
-			if (old) { old.replaceWith(li); return; }
-			li.classList.add('live-entry--new');
-			var first = list.querySelector('.live-entry:not(.live-entry--pinned)');
-			list.insertBefore(li, first);
+			prepareEmbeds(li);
+			if (old && old.classList.contains('live-entry--pinned') === li.classList.contains('live-entry--pinned')) {
+				old.replaceWith(li);
+				return;
+			}
+			if (old) old.remove();
+			else if (ev.type === 'new') li.classList.add('live-entry--new');
+			livePlace(list, li);
+		}
+		['new', 'edit', 'pin', 'delete'].forEach(function (type) { es.addEventListener(type, entry); });
+		es.addEventListener('state', function (ev) {
+			var j;
+			try { j = JSON.parse(ev.data); } catch (e) { return; }
+			if (!j || j.state !== 'ended') return;
+			es.close();
+			var st = d.querySelector('.live-page .live-state');
+			var text = list.getAttribute('data-ended');
+			if (st && text) {
+				st.className = 'live-state live-state--ended';
+				st.textContent = text;
+			}
 		});
-		es.addEventListener('end', function () { es.close(); });
+	}
+
+	/* ---- the live banner: hidden or retitled when its event changes ----
+	 * Cached pages may show a banner for an event that has just ended:
+	 * the banner stream starts with the edition's live events, so the
+	 * banner is right within a second of the page loading and of every
+	 * change after that. */
+	function liveBanner(banner) {
+		var src = banner.getAttribute('data-stream');
+		if (!src || !w.EventSource) return;
+		var es = new EventSource(src);
+		es.addEventListener('state', function (ev) {
+			var j;
+			try { j = JSON.parse(ev.data); } catch (e) { return; }
+			if (!j || !j.live) return;
+			if (!j.live.length) { banner.hidden = true; return; }
+			banner.hidden = false;
+			var a = banner.querySelector('a'), t = banner.querySelector('.live-title');
+			if (a) a.setAttribute('href', j.live[0].url);
+			if (t) t.textContent = j.live[0].title;
+		});
 	}
 
 	/* ---- one click handler for everything, also for loaded content ---- */
@@ -344,4 +464,5 @@
 	all('[data-feed]').forEach(feed);
 	all('[data-next-article]').forEach(nextArticle);
 	all('[data-live-entries]').forEach(live);
+	all('[data-live-banner]').forEach(liveBanner);
 })();

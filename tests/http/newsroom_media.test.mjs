@@ -1,0 +1,407 @@
+// newsroom_media.test.mjs - the media library against the real binary:
+// upload a JPEG as a plain multipart form and a PNG as media.js sends it
+// (X-CSRF-Token, JSON), variants on disk and served at /media/ (type,
+// long cache, ETag, 304), originals never public, duplicates found by
+// content, refusals that store nothing (an HTML page named x.jpg, a PHP
+// script, a truncated JPEG, a 30000 x 30000 PNG bomb, a body over the
+// upload limit, no or a wrong CSRF token, anonymous), editing alt text,
+// caption and credit (own images for a contributor, any for an editor),
+// search and the JSON list.
+//
+// Test images are made here: a PNG written by hand with node's zlib and a
+// flat grey baseline JPEG from a twenty-line encoder (all blocks DC 0, no
+// AC: two bits a block), so no binary fixture and no image tool is needed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { startServer, rawRequest, gazetteBin, ADMIN_LOGIN, ADMIN_PASSWORD } from './lib.mjs';
+
+let srv;
+const PASSWORD = 'media-pass-2024';
+
+/* ---- images ------------------------------------------------------- */
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function pngChunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+const PNG_SIG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/* An RGB PNG of w x h with a gradient; seed changes the pixels. */
+function makePng(w, h, seed = 0) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // depth
+  ihdr[9] = 2; // RGB
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * (w * 3 + 1);
+    for (let x = 0; x < w; x++) {
+      raw[row + 1 + x * 3] = (x + seed) & 0xff;
+      raw[row + 2 + x * 3] = y & 0xff;
+      raw[row + 3 + x * 3] = 128;
+    }
+  }
+  return Buffer.concat([PNG_SIG, pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', zlib.deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/* A PNG whose header says w x h but whose data is a few bytes. */
+function makePngBomb(w, h) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([PNG_SIG, pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(64))), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/*
+ * A baseline grey JPEG of w x h, mid-grey: every 8x8 block has DC
+ * difference 0 and no AC coefficient, so with one-code Huffman tables
+ * (DC: category 0 = "0", AC: EOB = "0") each block is two 0 bits.
+ */
+function makeJpeg(w, h) {
+  const seg = (marker, body) => {
+    const b = Buffer.alloc(4);
+    b[0] = 0xff;
+    b[1] = marker;
+    b.writeUInt16BE(body.length + 2, 2);
+    return Buffer.concat([b, Buffer.from(body)]);
+  };
+  const dqt = seg(0xdb, [0x00, ...new Array(64).fill(1)]);
+  const sof = seg(0xc0, [8, h >> 8, h & 0xff, w >> 8, w & 0xff, 1, 1, 0x11, 0]);
+  const table = (cls) => [cls, 1, ...new Array(15).fill(0), 0x00];
+  const dht = Buffer.concat([seg(0xc4, table(0x00)), seg(0xc4, table(0x10))]);
+  const sos = seg(0xda, [1, 1, 0x00, 0, 63, 0]);
+  const blocks = Math.ceil(w / 8) * Math.ceil(h / 8);
+  const bits = blocks * 2;
+  const scan = Buffer.alloc(Math.ceil(bits / 8)); // zeros
+  if (bits % 8) scan[scan.length - 1] = 0xff >> (bits % 8); // pad with 1s
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), dqt, sof, dht, sos, scan,
+    Buffer.from([0xff, 0xd9])]);
+}
+
+/* ---- a browser ---------------------------------------------------- */
+
+class Client {
+  constructor() { this.jar = new Map(); this.csrf = null; }
+
+  take(res) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      const name = pair.slice(0, i).trim();
+      const value = pair.slice(i + 1).trim();
+      if (/;\s*Max-Age=0\b/i.test(c) || value === '') this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+  }
+
+  async req(method, p, { form, body, headers = {}, binary = false } = {}) {
+    const h = { ...headers };
+    if (this.jar.size) h.Cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (form) {
+      body = new URLSearchParams(form).toString();
+      h['Content-Type'] = 'application/x-www-form-urlencoded';
+    }
+    const res = await fetch(`${srv.url}${p}`, { method, headers: h, body, redirect: 'manual' });
+    this.take(res);
+    if (binary) return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+    const text = await res.text();
+    const m = /<meta name="csrf-token" content="([^"]+)"/.exec(text);
+    if (m) this.csrf = m[1];
+    let json = null;
+    if ((res.headers.get('content-type') || '').startsWith('application/json')) json = JSON.parse(text);
+    return { status: res.status, headers: res.headers, text, json };
+  }
+
+  get(p, opts) { return this.req('GET', p, opts); }
+
+  /* POST a urlencoded form with the page's CSRF token. */
+  post(p, form = {}, opts = {}) {
+    return this.req('POST', p, { ...opts, form: { csrf: this.csrf ?? '', ...form } });
+  }
+
+  /* POST /newsroom/media as multipart: file (Buffer), name, fields. */
+  upload(file, name, { fields = {}, json = false, csrf = this.csrf, header = false, type = 'image/jpeg' } = {}) {
+    const fd = new FormData();
+    if (csrf !== null && !header) fd.append('csrf', csrf);
+    for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+    fd.append('file', new Blob([file], { type }), name);
+    const headers = {};
+    if (json) headers.Accept = 'application/json';
+    if (header) headers['X-CSRF-Token'] = csrf;
+    return this.req('POST', '/newsroom/media', { body: fd, headers });
+  }
+
+  async login(login, password) {
+    const page = await this.get('/newsroom/login');
+    assert.equal(page.status, 200);
+    const token = /name="csrf" value="([^"]+)"/.exec(page.text)[1];
+    const r = await this.req('POST', '/newsroom/login', { form: { csrf: token, login, password } });
+    assert.equal(r.status, 303, `login ${login}: ${r.status}`);
+    assert.ok(this.jar.has('gz_session'));
+    const lib = await this.get('/newsroom/media');
+    assert.equal(lib.status, 200);
+    assert.ok(this.csrf);
+    return this;
+  }
+}
+
+function addUser(login, role) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(gazetteBin, ['user', 'add', login, '--role', role, '--password', PASSWORD,
+      '--data', srv.dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`user add ${login}: ${err}`))));
+  });
+}
+
+/* Every file below the media folder, relative to it. */
+function mediaFiles() {
+  const dir = path.join(srv.dataDir, 'media');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true })
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+let admin;
+before(async () => {
+  srv = await startServer();
+  await Promise.all([addUser('mc-one', 'contributor'), addUser('mc-two', 'contributor')]);
+  admin = await new Client().login(ADMIN_LOGIN, ADMIN_PASSWORD);
+});
+after(async () => { await srv?.stop(); });
+
+const JPEG = makeJpeg(1000, 750);
+const PNG = makePng(700, 500);
+
+/* ---- tests -------------------------------------------------------- */
+
+test('anonymous: the library redirects to login, uploads are refused, originals hidden', async () => {
+  const c = new Client();
+  let r = await c.get('/newsroom/media');
+  assert.equal(r.status, 303);
+  assert.match(r.headers.get('location'), /^\/newsroom\/login\?next=%2Fnewsroom%2Fmedia$/);
+  r = await c.upload(JPEG, 'a.jpg', { csrf: 'x' });
+  assert.equal(r.status, 403);
+  r = await c.get('/newsroom/media/1/original');
+  assert.equal(r.status, 303);
+  for (const p of ['/media/', '/media/x', '/media/2024/05/0123456789abcdef/orig.jpg',
+    '/media/2024/05/0123456789abcdef/../../../gazette.db', '/media/2024/05/0123456789abcdef/640.png'])
+    assert.equal((await c.get(p)).status, 404, p);
+  assert.deepEqual(mediaFiles(), []);
+});
+
+test('a JPEG uploaded as a plain form gets WebP and JPEG variants, served for a year', async () => {
+  const r = await admin.upload(JPEG, 'harbour.jpg', { fields: { alt: 'Grey sky', caption: 'The harbour', credit: 'Staff' } });
+  assert.equal(r.status, 303, r.text);
+  const m = /^\/newsroom\/media\/(\d+)\?done=created$/.exec(r.headers.get('location'));
+  assert.ok(m, r.headers.get('location'));
+  const id = m[1];
+  const page = await admin.get(`/newsroom/media/${id}?done=created`);
+  assert.equal(page.status, 200);
+  assert.match(page.text, /The harbour/);
+  assert.match(page.text, /<picture><source type="image\/webp" srcset="\/media\/\d{4}\/\d\d\/[0-9a-f]{16}\/320\.webp 320w, /);
+
+  // on disk: the original and 320, 640, 960 and its own 1000 px, twice
+  const files = mediaFiles();
+  const dir = path.dirname(files[0]);
+  assert.match(dir, /^\d{4}\/\d\d\/[0-9a-f]{16}$/);
+  assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['1000.jpg', '1000.webp', '320.jpg',
+    '320.webp', '640.jpg', '640.webp', '960.jpg', '960.webp', 'orig.jpg'].sort());
+  assert.deepEqual(fs.readFileSync(path.join(srv.dataDir, 'media', dir, 'orig.jpg')), JPEG);
+
+  // JSON: sizes, widths never above the original
+  const j = (await admin.get(`/newsroom/media/${id}`, { headers: { Accept: 'application/json' } })).json;
+  assert.equal(j.width, 1000);
+  assert.equal(j.height, 750);
+  assert.equal(j.alt, 'Grey sky');
+  assert.deepEqual(j.variants.map((v) => `${v.width}x${v.height} ${v.format}`),
+    ['320x240 webp', '320x240 jpeg', '640x480 webp', '640x480 jpeg', '960x720 webp',
+      '960x720 jpeg', '1000x750 webp', '1000x750 jpeg']);
+  assert.equal(j.src, `/media/${dir}/960.jpg`);
+
+  // served: type, long cache, ETag, 304, HEAD
+  const reader = new Client();
+  for (const v of j.variants) {
+    const f = await reader.get(v.url, { binary: true });
+    assert.equal(f.status, 200, v.url);
+    assert.equal(f.headers.get('content-type'), v.format === 'webp' ? 'image/webp' : 'image/jpeg');
+    assert.equal(f.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(f.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(f.body.length, v.bytes);
+    if (v.format === 'webp') assert.equal(f.body.subarray(8, 12).toString('latin1'), 'WEBP');
+    else assert.deepEqual([...f.body.subarray(0, 3)], [0xff, 0xd8, 0xff]);
+    assert.ok(!f.body.includes(Buffer.from('Exif\0\0', 'latin1')), `${v.url} has EXIF`);
+    const etag = f.headers.get('etag');
+    assert.match(etag, /^"[0-9a-z.-]+"$/);
+    const again = await reader.get(v.url, { headers: { 'If-None-Match': etag } });
+    assert.equal(again.status, 304);
+  }
+  const head = await fetch(`${srv.url}${j.variants[0].url}`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+
+  // the original: to the newsroom, never at /media/
+  assert.equal((await reader.get(`/media/${dir}/orig.jpg`)).status, 404);
+  const orig = await admin.get(`/newsroom/media/${id}/original`, { binary: true });
+  assert.equal(orig.status, 200);
+  assert.match(orig.headers.get('cache-control'), /private/);
+  assert.deepEqual(orig.body, JPEG);
+});
+
+test('a PNG sent as media.js does (header token, JSON); the same file again is found', async () => {
+  const r = await admin.upload(PNG, 'chart.png', { json: true, header: true, type: 'image/png',
+    fields: { caption: 'Sales chart' } });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.mime, 'image/png');
+  assert.equal(r.json.width, 700);
+  assert.equal(r.json.duplicate, false);
+  assert.match(r.json.webp_srcset, /320\.webp 320w, .*640\.webp 640w, .*700\.webp 700w$/);
+  assert.match(r.json.jpeg_srcset, /700\.jpg 700w$/);
+  assert.equal(r.headers.get('location'), `/newsroom/media/${r.json.id}`);
+  const before = mediaFiles().length;
+  const again = await admin.upload(PNG, 'other-name.png', { json: true, header: true, type: 'image/png' });
+  assert.equal(again.status, 200);
+  assert.equal(again.json.duplicate, true);
+  assert.equal(again.json.id, r.json.id);
+  assert.equal(mediaFiles().length, before);
+  // and as a form: 303 to the existing image
+  const form = await admin.upload(PNG, 'x.png', { type: 'image/png' });
+  assert.equal(form.status, 303);
+  assert.equal(form.headers.get('location'), `/newsroom/media/${r.json.id}?done=duplicate`);
+});
+
+test('disguised, truncated and bomb files are refused with a clear message and nothing stored', async () => {
+  const before = mediaFiles();
+  const html = Buffer.from('<!DOCTYPE html><html><body><script>alert(1)</script></body></html>');
+  let r = await admin.upload(html, 'x.jpg', { json: true });
+  assert.equal(r.status, 415);
+  assert.match(r.json.error.message, /not a JPEG, PNG, WebP or GIF image/);
+  // the form without JS shows the library again with the message
+  r = await admin.upload(Buffer.from("<?php system($_GET['c']); ?>"), 'shell.php.jpg');
+  assert.equal(r.status, 415);
+  assert.match(r.text, /role="alert" id="mq-error">This file is not a JPEG/);
+  r = await admin.upload(makeJpeg(800, 600).subarray(0, 400), 'cut.jpg', { json: true });
+  assert.equal(r.status, 422);
+  assert.match(r.json.error.message, /damaged or incomplete/);
+  const t0 = Date.now();
+  r = await admin.upload(makePngBomb(30000, 30000), 'bomb.png', { json: true, type: 'image/png' });
+  assert.equal(r.status, 422);
+  assert.match(r.json.error.message, /too large: 30000 × 30000 px/);
+  assert.ok(Date.now() - t0 < 5000, 'refused without decoding');
+  r = await admin.upload(Buffer.alloc(0), 'empty.jpg', { json: true });
+  assert.equal(r.status, 400);
+  assert.match(r.json.error.message, /Choose an image file/);
+  assert.deepEqual(mediaFiles(), before);
+  assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
+});
+
+test('a body over the upload limit gets 413; a missing or wrong CSRF token 403', async () => {
+  const before = mediaFiles();
+  const cookie = [...admin.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const res = await rawRequest(srv.port,
+    `POST /newsroom/media HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookie}\r\n`
+    + 'Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 30000000\r\n\r\n--x\r\n');
+  assert.equal(res.status, 413);
+  let r = await admin.upload(JPEG, 'a.jpg', { csrf: null, json: true });
+  assert.equal(r.status, 403);
+  r = await admin.upload(makePng(400, 300, 9), 'a.png', { csrf: 'wrong-token', type: 'image/png' });
+  assert.equal(r.status, 403);
+  r = await admin.upload(makePng(400, 300, 9), 'a.png', { csrf: 'wrong-token', header: true, type: 'image/png' });
+  assert.equal(r.status, 403);
+  // a garbled multipart body with a good header token: 400
+  r = await admin.req('POST', '/newsroom/media', {
+    body: '--x\r\nContent-Disposition: form-data; name="file"\r\n\r\nabc',
+    headers: { 'Content-Type': 'multipart/form-data; boundary=x', 'X-CSRF-Token': admin.csrf, Accept: 'application/json' },
+  });
+  assert.equal(r.status, 400);
+  assert.deepEqual(mediaFiles(), before);
+});
+
+test('texts: the uploader and editors may edit, other contributors may not', async () => {
+  const one = await new Client().login('mc-one', PASSWORD);
+  const two = await new Client().login('mc-two', PASSWORD);
+  const up = await one.upload(makePng(330, 200, 3), 'mine.png', { json: true, header: true, type: 'image/png' });
+  assert.equal(up.status, 201, up.text);
+  const id = up.json.id;
+  assert.equal(up.json.can_edit, true);
+
+  let r = await one.post(`/newsroom/media/${id}`, { alt: 'A red roof', caption: 'Roof «ночью»', credit: 'Mira' });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), `/newsroom/media/${id}?done=saved`);
+  r = await one.get(`/newsroom/media/${id}`, { headers: { Accept: 'application/json' } });
+  assert.equal(r.json.alt, 'A red roof');
+  assert.equal(r.json.caption, 'Roof «ночью»');
+
+  // another contributor sees it, may not change it
+  r = await two.get(`/newsroom/media/${id}`);
+  assert.equal(r.status, 200);
+  assert.doesNotMatch(r.text, new RegExp(`action="/newsroom/media/${id}"`));
+  r = await two.post(`/newsroom/media/${id}`, { alt: 'hacked' });
+  assert.equal(r.status, 403);
+  // nor the admin's image
+  const adminList = (await admin.get('/newsroom/media?q=harbour', { headers: { Accept: 'application/json' } })).json;
+  assert.equal(adminList.total, 1);
+  r = await one.post(`/newsroom/media/${adminList.items[0].id}`, { alt: 'x' });
+  assert.equal(r.status, 403);
+  // without the token: 403; an admin (editor and up) may edit anyone's
+  r = await admin.post(`/newsroom/media/${id}`, { alt: 'Roof at night', csrf: 'nope' });
+  assert.equal(r.status, 403);
+  r = await admin.post(`/newsroom/media/${id}`, { alt: 'Roof at night', caption: 'Roof', credit: 'Mira' });
+  assert.equal(r.status, 303);
+  r = await two.get(`/newsroom/media?q=${encodeURIComponent('roof')}`, { headers: { Accept: 'application/json' } });
+  assert.equal(r.json.total, 1);
+  assert.equal(r.json.items[0].alt, 'Roof at night');
+  assert.equal(r.json.items[0].can_edit, false);
+  // invalid text is refused and kept
+  r = await admin.post(`/newsroom/media/${id}`, { alt: 'x'.repeat(1001) });
+  assert.equal(r.status, 422);
+  // an unknown image
+  assert.equal((await admin.get('/newsroom/media/99999')).status, 404);
+  assert.equal((await admin.post('/newsroom/media/99999', { alt: 'x' })).status, 404);
+});
+
+test('the library page: grid with pictures, search, only mine, JSON list', async () => {
+  let r = await admin.get('/newsroom/media');
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  assert.match(r.text, /<form method="post" action="\/newsroom\/media" enctype="multipart\/form-data"/);
+  assert.match(r.text, /<input type="hidden" name="csrf" value="[^"]+">/);
+  assert.match(r.text, /<script src="\/static\/media\.[0-9a-f]+\.js" defer><\/script>/);
+  assert.match(r.text, /<li class="mq-card" id="media-\d+">/);
+  assert.match(r.text, /<img src="\/media\/[^"]+\.jpg" srcset="[^"]+ 320w/);
+  r = await admin.get('/newsroom/media?q=nothing-like-this');
+  assert.match(r.text, /No image matches this search/);
+  const all = (await admin.get('/newsroom/media', { headers: { Accept: 'application/json' } })).json;
+  assert.ok(all.total >= 3);
+  assert.equal(all.page, 1);
+  const mine = (await admin.get('/newsroom/media?mine=1&format=json')).json;
+  assert.equal(mine.total, all.total - 1); // mc-one's roof is not the admin's
+  assert.equal((await admin.get('/newsroom/media?page=0')).status, 404);
+  assert.equal((await admin.get('/newsroom/media?page=99')).status, 404);
+  const js = await admin.get(/<script src="(\/static\/media\.[0-9a-f]+\.js)"/.exec(r.text)?.[1] ?? '/static/media.js');
+  assert.equal(js.status, 200);
+});

@@ -1,0 +1,702 @@
+/*
+ * test_store_search.c - full-text search in the SQLite store: indexing on
+ * save (the index follows edits, authors, rubric and tags), visibility
+ * (drafts, scheduled and unpublished articles are never returned),
+ * ranking, filters and pagination, two editions with their own indexes,
+ * an edition created later, migration 2 on a database that already has
+ * articles, reindex (also with a writer saving meanwhile), hostile
+ * queries, and the HTML form of highlighted text (page_search_html).
+ * Store tests run on ":memory:" and on a file. All text is our own.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "test_store.h"
+
+#include "app.h"
+#include "http/internal.h"
+#include "search/search.h"
+#include "util/buf.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static struct store_article art_new(const char *ed, const char *slug,
+				    const char *title, const char *lead,
+				    const char *body)
+{
+	return (struct store_article){
+		.edition = (char *)ed,
+		.slug = (char *)slug,
+		.kind = "news",
+		.title = (char *)title,
+		.lead = (char *)lead,
+		.body_md = (char *)body,
+		.body_html = "",
+		.status = STORE_STATUS_PUBLISHED,
+		.publish_at = (int64_t)time(NULL) - 3600,
+	};
+}
+
+static void save_ok(struct ts *t, struct store_article *art)
+{
+	struct err e = {0};
+	if (store_article_save(t->s, art, 0, &e))
+		fail_msg("save %s: %s", art->slug, e.msg);
+}
+
+/* Slugs of the hits for `text` (as the search box would send it) in
+ * edition ed, joined with spaces, in rank order; "" for none. */
+static const char *find(struct ts *t, const char *ed, const char *text,
+			struct store_search_query *proto, size_t *total)
+{
+	struct err e = {0};
+	char *match = NULL;
+	search_query_build(t->a, text, 0, &match, &e);
+	struct store_search_query q = {0};
+	if (proto)
+		q = *proto;
+	q.edition = ed;
+	q.match = match;
+	struct store_search_hit *hits;
+	size_t n, tot;
+	if (store_search(t->s, t->a, &q, &hits, &n, &tot, &e))
+		fail_msg("search %s: %s", text, e.msg);
+	if (total)
+		*total = tot;
+	struct buf b;
+	buf_init(&b, t->a);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", hits[i].art.slug);
+	return b.data;
+}
+
+/* A small site: three English and two Russian articles. */
+struct site {
+	struct store_article grid, ferry, budget, vybory, ferry_ru;
+};
+
+static void site_seed(struct ts *t, struct site *st)
+{
+	ts_seed(t);
+	static int64_t au1[1], au2[1];
+	au1[0] = t->author1;
+	au2[0] = t->author2;
+	static struct store_tag tags_grid[] = {{.name = "Energy"},
+					       {.name = "Valdoria"}};
+	st->grid = art_new("en", "grid-blackout",
+			   "Grid came within minutes of a blackout",
+			   "Operators lost a fifth of capacity.",
+			   "The **partnership** of operators held.\n\n"
+			   "## Timeline\n\n- 21:31 a unit trips\n");
+	st->grid.rubric_id = t->rubric1;
+	st->grid.author_ids = au1;
+	st->grid.n_authors = 1;
+	st->grid.tags = tags_grid;
+	st->grid.n_tags = 2;
+	st->grid.kind = "analysis";
+	save_ok(t, &st->grid);
+
+	st->ferry = art_new("en", "ferry-strike", "Ferry workers strike",
+			    "Crossings stop for two days.",
+			    "Unions and owners describe their partnerships "
+			    "differently. The grid was not affected.");
+	st->ferry.author_ids = au2;
+	st->ferry.n_authors = 1;
+	st->ferry.publish_at -= 40 * 86400;
+	save_ok(t, &st->ferry);
+
+	st->budget = art_new("en", "budget-vote", "Coalition passes the budget",
+			     "A narrow vote.",
+			     "The vote ended a long night in parliament.");
+	st->budget.publish_at -= 400 * 86400;
+	save_ok(t, &st->budget);
+
+	st->vybory = art_new("ru", "vybory", "Выборы в Азербайджане",
+			     "Партнёрство соседей крепнет.",
+			     "Наблюдатели отметили **высокую** явку.");
+	st->vybory.rubric_id = t->rubric1;
+	st->vybory.author_ids = au1;
+	st->vybory.n_authors = 1;
+	save_ok(t, &st->vybory);
+
+	st->ferry_ru = art_new("ru", "parom", "Забастовка на паромах",
+			       "Переправы встали.",
+			       "Профсоюзы требуют повышения зарплат.");
+	save_ok(t, &st->ferry_ru);
+}
+
+static void test_search_basic(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	size_t total;
+	/* stemming: partnerships ~ partnership; title beats body */
+	assert_string_equal(find(t, "en", "partnership", NULL, &total),
+			    "grid-blackout ferry-strike");
+	assert_int_equal(total, 2);
+	assert_string_equal(find(t, "en", "GRID", NULL, NULL),
+			    "grid-blackout ferry-strike");
+	assert_string_equal(find(t, "en", "ferry", NULL, NULL), "ferry-strike");
+	/* Markdown is indexed as text: list items and headings too */
+	assert_string_equal(find(t, "en", "timeline trips", NULL, NULL),
+			    "grid-blackout");
+	/* phrases */
+	assert_string_equal(find(t, "en", "\"workers strike\"", NULL, NULL),
+			    "ferry-strike");
+	assert_string_equal(find(t, "en", "\"strike workers\"", NULL, NULL),
+			    "");
+	/* editions have their own indexes */
+	assert_string_equal(find(t, "ru", "ferry", NULL, NULL), "");
+	assert_string_equal(find(t, "en", "выборы", NULL, NULL), "");
+	/* Russian: inflection, ё/е, case */
+	assert_string_equal(find(t, "ru", "Азербайджане", NULL, NULL), "vybory");
+	/* Snowball stems "Азербайджан" and "паром" unlike their other
+	 * forms: the store widens single Russian words to their forms */
+	assert_string_equal(find(t, "ru", "Азербайджан", NULL, NULL), "vybory");
+	assert_string_equal(find(t, "ru", "азербайджана", NULL, NULL),
+			    "vybory");
+	assert_string_equal(find(t, "ru", "паромы", NULL, NULL), "parom");
+	assert_string_equal(find(t, "ru", "выборы Азербайджан", NULL, NULL),
+			    "vybory");
+	assert_string_equal(find(t, "ru", "выборы \"в азербайджане\" явка",
+				 NULL, NULL),
+			    "vybory");
+	/* derivation is beyond it: an adjective does not find the noun */
+	assert_string_equal(find(t, "ru", "азербайджанский", NULL, NULL), "");
+	/* phrases stay exact */
+	assert_string_equal(find(t, "ru", "\"в азербайджане\"", NULL, NULL),
+			    "vybory");
+	assert_string_equal(find(t, "ru", "\"в азербайджан\"", NULL, NULL),
+			    "");
+	assert_string_equal(find(t, "ru", "партнерство", NULL, NULL), "vybory");
+	assert_string_equal(find(t, "ru", "ВЫБОРАХ", NULL, NULL), "vybory");
+	assert_string_equal(find(t, "ru", "паром", NULL, NULL), "parom");
+	/* nothing to search: no hits, no error */
+	assert_string_equal(find(t, "en", "", NULL, &total), "");
+	assert_int_equal(total, 0);
+	/* an edition that does not exist */
+	assert_string_equal(find(t, "de", "grid", NULL, NULL), "");
+}
+
+static void test_search_meta(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	/* author name, rubric name and tag names, in the edition's texts */
+	assert_string_equal(find(t, "en", "alston", NULL, NULL),
+			    "grid-blackout");
+	assert_string_equal(find(t, "en", "analytics", NULL, NULL),
+			    "grid-blackout");
+	assert_string_equal(find(t, "en", "valdoria", NULL, NULL),
+			    "grid-blackout");
+	assert_string_equal(find(t, "ru", "олстон", NULL, NULL), "vybory");
+	assert_string_equal(find(t, "ru", "аналитика", NULL, NULL), "vybory");
+	assert_string_equal(find(t, "en", "petrov", NULL, NULL),
+			    "ferry-strike");
+}
+
+static void test_search_highlight(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	struct err e = {0};
+	char *match;
+	search_query_build(t->a, "partnerships grid", 0, &match, &e);
+	struct store_search_query q = {.edition = "en", .match = match};
+	struct store_search_hit *h;
+	size_t n, total;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(h[0].art.slug, "grid-blackout");
+	assert_string_equal(h[0].title_hl,
+			    "\x02Grid\x03 came within minutes of a blackout");
+	/* the body snippet holds the match, as written */
+	assert_non_null(strstr(h[0].snippet, "\x02partnership\x03"));
+	assert_non_null(strstr(h[1].snippet, "\x02partnerships\x03"));
+	/* hits carry the article without bodies, with authors and tags */
+	assert_int_equal(h[0].art.n_authors, 1);
+	assert_int_equal(h[0].art.author_ids[0], t->author1);
+	assert_int_equal(h[0].art.n_tags, 2);
+	assert_string_equal(h[0].art.body_md, "");
+
+	/* a match in the lead only: the lead is the snippet */
+	search_query_build(t->a, "capacity", 0, &match, &e);
+	q.match = match;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet,
+			    "Operators lost a fifth of \x02"
+			    "capacity\x03.");
+
+	/* markers in the text itself are blanked before indexing */
+	struct store_article odd = art_new("en", "odd", "Odd \x02signal\x03 here",
+					   "", "Plain \x03 body \x02 text.");
+	save_ok(t, &odd);
+	search_query_build(t->a, "signal", 0, &match, &e);
+	q.match = match;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].title_hl, "Odd  \x02signal\x03  here");
+}
+
+static void test_search_follows_edits(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	assert_string_equal(find(t, "en", "parliament", NULL, NULL),
+			    "budget-vote");
+	st.budget.body_md = "The vote ended a long night in the assembly.";
+	st.budget.title = "Coalition passes a zeppelin budget";
+	save_ok(t, &st.budget);
+	assert_string_equal(find(t, "en", "parliament", NULL, NULL), "");
+	assert_string_equal(find(t, "en", "assembly", NULL, NULL),
+			    "budget-vote");
+	assert_string_equal(find(t, "en", "zeppelin", NULL, NULL),
+			    "budget-vote");
+	/* authors and tags changed with the article */
+	int64_t au[1] = {t->author2};
+	st.budget.author_ids = au;
+	st.budget.n_authors = 1;
+	struct store_tag tags[] = {{.name = "Airships"}};
+	st.budget.tags = tags;
+	st.budget.n_tags = 1;
+	save_ok(t, &st.budget);
+	assert_string_equal(find(t, "en", "airships", NULL, NULL),
+			    "budget-vote");
+	assert_string_equal(find(t, "en", "petrov", NULL, NULL),
+			    "ferry-strike budget-vote");
+	/* moved to the other edition: gone from the first index */
+	st.budget.edition = "ru";
+	st.budget.tags = NULL;
+	st.budget.n_tags = 0;
+	save_ok(t, &st.budget);
+	assert_string_equal(find(t, "en", "zeppelin", NULL, NULL), "");
+	assert_string_equal(find(t, "ru", "zeppelin", NULL, NULL),
+			    "budget-vote");
+}
+
+static void test_search_visibility(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	struct store_article draft = art_new("en", "draft", "Secret lighthouse",
+					     "", "Lighthouse draft.");
+	draft.status = STORE_STATUS_DRAFT;
+	save_ok(t, &draft);
+	struct store_article sched = art_new("en", "sched",
+					     "Lighthouse reopens tomorrow", "",
+					     "");
+	sched.status = STORE_STATUS_SCHEDULED;
+	sched.publish_at = (int64_t)time(NULL) + 86400;
+	save_ok(t, &sched);
+	struct store_article gone = art_new("en", "gone", "Lighthouse closed",
+					    "", "");
+	save_ok(t, &gone);
+	assert_string_equal(find(t, "en", "lighthouse", NULL, NULL), "gone");
+	gone.status = STORE_STATUS_UNPUBLISHED;
+	save_ok(t, &gone);
+	assert_string_equal(find(t, "en", "lighthouse", NULL, NULL), "");
+	/* the scheduler publishes without a save: the query sees it */
+	struct store_search_query later = {.now = sched.publish_at + 1};
+	assert_string_equal(find(t, "en", "lighthouse", &later, NULL), "");
+	int64_t *ids;
+	size_t n;
+	struct err e = {0};
+	assert_int_equal(store_article_publish_due(t->s, t->a,
+						   sched.publish_at, &ids, &n,
+						   &e),
+			 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(find(t, "en", "lighthouse", &later, NULL), "sched");
+	draft.status = STORE_STATUS_PUBLISHED;
+	save_ok(t, &draft);
+	assert_string_equal(find(t, "en", "lighthouse", NULL, NULL), "draft");
+}
+
+static void test_search_rank(void **state)
+{
+	struct ts *t = *state;
+	ts_seed(t);
+	int64_t now = (int64_t)time(NULL);
+	/* older title hit vs fresh body mention: the title wins */
+	struct store_article a = art_new("en", "title-hit",
+					 "Harbour dredging plan approved", "",
+					 "The council met on Monday.");
+	a.publish_at = now - 200 * 86400;
+	save_ok(t, &a);
+	struct store_article b = art_new(
+		"en", "body-hit", "Council meets on Monday", "",
+		"Among many other things the council also discussed "
+		"dredging, budgets, schools, roads, parks and the weather.");
+	b.publish_at = now - 60;
+	save_ok(t, &b);
+	struct store_article c = art_new("en", "lead-hit", "Port news", 
+					 "Dredging will start in spring.",
+					 "More later.");
+	c.publish_at = now - 200 * 86400;
+	save_ok(t, &c);
+	assert_string_equal(find(t, "en", "dredging", NULL, NULL),
+			    "title-hit lead-hit body-hit");
+	/* equal texts: the recent one first */
+	struct store_article d = art_new("en", "old-twin", "Kessel ferry", "",
+					 "");
+	d.publish_at = now - 700 * 86400;
+	save_ok(t, &d);
+	struct store_article f = art_new("en", "new-twin", "Kessel ferry", "",
+					 "");
+	f.publish_at = now - 86400;
+	save_ok(t, &f);
+	assert_string_equal(find(t, "en", "kessel", NULL, NULL),
+			    "new-twin old-twin");
+	struct store_search_query by_date = {.by_date = 1};
+	/* newest first; equal times: the later article first */
+	assert_string_equal(find(t, "en", "dredging", &by_date, NULL),
+			    "body-hit lead-hit title-hit");
+}
+
+static void test_search_filters(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	struct store_search_query q = {.rubric_id = t->rubric1};
+	assert_string_equal(find(t, "en", "partnership", &q, NULL),
+			    "grid-blackout");
+	q = (struct store_search_query){.author_id = t->author2};
+	assert_string_equal(find(t, "en", "partnership", &q, NULL),
+			    "ferry-strike");
+	q = (struct store_search_query){.kind = "analysis"};
+	assert_string_equal(find(t, "en", "partnership", &q, NULL),
+			    "grid-blackout");
+	q = (struct store_search_query){.kind = "interview"};
+	assert_string_equal(find(t, "en", "partnership", &q, NULL), "");
+	int64_t now = (int64_t)time(NULL);
+	q = (struct store_search_query){.from = now - 10 * 86400};
+	assert_string_equal(find(t, "en", "partnership", &q, NULL),
+			    "grid-blackout");
+	q = (struct store_search_query){.to = now - 10 * 86400};
+	assert_string_equal(find(t, "en", "partnership", &q, NULL),
+			    "ferry-strike");
+
+	/* pagination over 25 articles */
+	for (int i = 0; i < 25; i++) {
+		char slug[32], title[64];
+		snprintf(slug, sizeof slug, "tide-%02d", i);
+		snprintf(title, sizeof title, "Tide table number %d", i);
+		struct store_article a = art_new("en", slug, title, "", "");
+		a.slug = arena_strdup(t->a, slug);
+		a.title = arena_strdup(t->a, title);
+		a.publish_at = now - 1000 - i; /* tide-00 is the newest */
+		save_ok(t, &a);
+	}
+	size_t total;
+	q = (struct store_search_query){.limit = 10, .by_date = 1};
+	assert_string_equal(find(t, "en", "tide", &q, &total),
+			    "tide-00 tide-01 tide-02 tide-03 tide-04 tide-05 "
+			    "tide-06 tide-07 tide-08 tide-09");
+	assert_int_equal(total, 25);
+	q.offset = 20;
+	assert_string_equal(find(t, "en", "tide", &q, &total),
+			    "tide-20 tide-21 tide-22 tide-23 tide-24");
+	assert_int_equal(total, 25);
+	q.offset = 30;
+	assert_string_equal(find(t, "en", "tide", &q, &total), "");
+	assert_int_equal(total, 25);
+}
+
+static void test_search_hostile(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	static const char *const qs[] = {
+		"\"", "\"\"\"", "(", ")", "*", "grid*", "NEAR(grid ferry)",
+		"grid OR ferry", "grid AND", "NOT grid", "title:grid", "^grid",
+		"{title}: grid", "-grid", "+grid", "\"grid", "grid\"ferry",
+		"'; DROP TABLE articles; --", "%", "_", "\\", "\x01\x02\x03",
+		"\xff\xfe grid", "\xd0", "«партнерство", "grid\x7f",
+		"a b c d e f g h i j k l m n o p q r s t u v w x y z",
+	};
+	for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
+		for (int prefix = 0; prefix < 2; prefix++) {
+			struct err e = {0};
+			char *match = NULL;
+			assert_int_equal(search_query_build(t->a, qs[i], prefix,
+							    &match, &e),
+					 0);
+			struct store_search_query q = {.edition = "en",
+						       .match = match};
+			struct store_search_hit *h;
+			size_t n, total;
+			int rc = store_search(t->s, t->a, &q, &h, &n, &total,
+					      &e);
+			if (rc)
+				fail_msg("query %zu: %s", i, e.msg);
+		}
+	}
+	/* 10 KB of text */
+	char *big = arena_alloc(t->a, 10241);
+	for (int i = 0; i < 10240; i++)
+		big[i] = "grid \"(*"[i % 8];
+	big[10240] = '\0';
+	find(t, "en", big, NULL, NULL);
+	/* a raw expression FTS5 rejects is ERR_INVALID, not a crash */
+	struct store_search_query q = {.edition = "en", .match = "\"grid"};
+	struct store_search_hit *h;
+	size_t n, total;
+	struct err e = {0};
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e),
+			 ERR_INVALID);
+}
+
+/* An edition added after the first articles gets its index with its
+ * first article. */
+static void test_search_new_edition(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	struct err e = {0};
+	struct store_edition de = {.code = "de", .name = "Deutsch",
+				   .prefix = "/de", .position = 3};
+	assert_int_equal(store_edition_upsert(t->s, &de, &e), 0);
+	struct store_article a = art_new("de", "faehre", "Fährstreik in Kessel",
+					 "", "Die Gewerkschaften streiken.");
+	save_ok(t, &a);
+	assert_string_equal(find(t, "de", "fahrstreik", NULL, NULL), "faehre");
+	assert_string_equal(find(t, "de", "GEWERKSCHAFTEN", NULL, NULL),
+			    "faehre");
+	assert_string_equal(find(t, "en", "fahrstreik", NULL, NULL), "");
+}
+
+static int64_t live_index(struct ts *t, const char *ed)
+{
+	/* The test peeks at the registry through a second connection. */
+	sqlite3 *db;
+	char path[128];
+	snprintf(path, sizeof path, "%s/g.db", t->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT id FROM search_indexes "
+					    "WHERE edition = ?1 AND state = 0",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, ed, -1, SQLITE_STATIC);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ?
+			     sqlite3_column_int64(st, 0) :
+			     0;
+	assert_int_not_equal(sqlite3_step(st), SQLITE_ROW); /* just one */
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return id;
+}
+
+struct progress {
+	size_t calls, last_done, last_total;
+};
+
+static void on_progress(const char *ed, size_t done, size_t total, void *ctx)
+{
+	(void)ed;
+	struct progress *p = ctx;
+	p->calls++;
+	p->last_done = done;
+	p->last_total = total;
+}
+
+static void test_search_reindex(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	int64_t before = live_index(t, "en");
+	assert_true(before > 0);
+	struct progress p = {0};
+	struct err e = {0};
+	assert_int_equal(store_search_reindex(t->s, "en", 2, on_progress, &p,
+					      &e),
+			 0);
+	assert_true(p.calls >= 3);
+	assert_int_equal(p.last_done, 3);
+	assert_int_equal(p.last_total, 3);
+	int64_t after = live_index(t, "en");
+	assert_true(after > before);
+	assert_string_equal(find(t, "en", "partnership", NULL, NULL),
+			    "grid-blackout ferry-strike");
+	assert_string_equal(find(t, "ru", "партнерство", NULL, NULL), "vybory");
+	/* saves after the swap go to the new index */
+	st.ferry.title = "Ferry workers end the walkout";
+	save_ok(t, &st.ferry);
+	assert_string_equal(find(t, "en", "walkout", NULL, NULL),
+			    "ferry-strike");
+	/* every edition */
+	assert_int_equal(store_search_reindex(t->s, NULL, 0, NULL, NULL, &e),
+			 0);
+	assert_string_equal(find(t, "en", "walkout", NULL, NULL),
+			    "ferry-strike");
+	assert_string_equal(find(t, "ru", "паромах", NULL, NULL), "parom");
+	assert_int_equal(store_search_reindex(t->s, "xx", 0, NULL, NULL, &e),
+			 ERR_INVALID);
+	assert_int_equal(store_check(t->s, &e), 0);
+}
+
+/* Reindex while another thread saves articles: nothing saved meanwhile
+ * may be missing from the new index. */
+struct saver {
+	struct ts *t;
+	int n;
+	int rc;
+};
+
+static void *saver_main(void *arg)
+{
+	struct saver *sv = arg;
+	for (int i = 0; i < sv->n && sv->rc == 0; i++) {
+		char slug[32], title[64];
+		snprintf(slug, sizeof slug, "quay-%d", i);
+		snprintf(title, sizeof title, "Quay works part %d", i);
+		struct store_article a = art_new("en", slug, title, "", "");
+		struct err e = {0};
+		sv->rc = store_article_save(sv->t->s, &a, 0, &e);
+		if (sv->rc)
+			fprintf(stderr, "saver: %s\n", e.msg);
+	}
+	return NULL;
+}
+
+static void test_search_reindex_concurrent(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	for (int i = 0; i < 300; i++) {
+		char slug[32];
+		snprintf(slug, sizeof slug, "filler-%d", i);
+		struct store_article a = art_new("en", slug, "Filler pier", "",
+						 "Pier text.");
+		a.slug = arena_strdup(t->a, slug);
+		save_ok(t, &a);
+	}
+	struct saver sv = {.t = t, .n = 60};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, saver_main, &sv), 0);
+	struct err e = {0};
+	assert_int_equal(store_search_reindex(t->s, "en", 20, NULL, NULL, &e),
+			 0);
+	pthread_join(th, NULL);
+	assert_int_equal(sv.rc, 0);
+	size_t total;
+	struct store_search_query q = {.limit = 100};
+	find(t, "en", "quay", &q, &total);
+	assert_int_equal(total, 60);
+	find(t, "en", "pier", &q, &total);
+	assert_int_equal(total, 300);
+}
+
+/* Migration 2 on a database written by a binary without search: the
+ * articles already there become searchable. */
+static void test_search_migration(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	char path[128];
+	snprintf(path, sizeof path, "%s/g.db", t->dir);
+	store_close(t->s);
+	t->s = NULL;
+	sqlite3 *db;
+	struct err e = {0};
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(search_tokenizer_register(db, &e), 0);
+	sqlite3_stmt *sel;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT id FROM search_indexes",
+					    -1, &sel, NULL),
+			 SQLITE_OK);
+	long long ids[8];
+	int n = 0;
+	while (sqlite3_step(sel) == SQLITE_ROW && n < 8)
+		ids[n++] = (long long)sqlite3_column_int64(sel, 0);
+	sqlite3_finalize(sel);
+	assert_int_equal(n, 2);
+	for (int i = 0; i < n; i++) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "DROP TABLE article_fts_%lld", ids[i]);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
+				 SQLITE_OK);
+	}
+	assert_int_equal(sqlite3_exec(db,
+				      "DROP TABLE search_indexes; PRAGMA "
+				      "user_version = 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(path, &t->s, &e), 0);
+	assert_int_equal(store_schema_version(t->s), 2);
+	assert_string_equal(find(t, "en", "partnership", NULL, NULL),
+			    "grid-blackout ferry-strike");
+	assert_string_equal(find(t, "ru", "олстон", NULL, NULL), "vybory");
+}
+
+/* The HTML of highlighted text: everything escaped, then the markers. */
+static void test_search_html(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(0);
+	struct buf b;
+	buf_init(&b, a);
+	page_search_html(&b, "<script>alert(\"x\")</script> & \x02"
+			     "grid\x03 'q'");
+	assert_string_equal(b.data,
+			    "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; "
+			    "&amp; <mark>grid</mark> &#39;q&#39;");
+	buf_clear(&b);
+	/* a marker inside an escaped entity cannot break it; stray and
+	 * unclosed markers still give balanced markup */
+	page_search_html(&b, "\x03" "a\x02<b\x02>\x03\x03 c\x02" "d");
+	assert_string_equal(b.data,
+			    "a<mark>&lt;b&gt;</mark> c<mark>d</mark>");
+	buf_clear(&b);
+	page_search_html(&b, NULL);
+	assert_string_equal(b.data, "");
+	page_search_plain(&b, "\x02Grid\x03 <x>");
+	assert_string_equal(b.data, "Grid <x>");
+	arena_free(a);
+}
+
+#define BOTH(f)                                                                \
+	cmocka_unit_test_setup_teardown(f, ts_setup_mem, ts_teardown),         \
+		cmocka_unit_test_setup_teardown(f, ts_setup_file, ts_teardown)
+#define FILE_ONLY(f) cmocka_unit_test_setup_teardown(f, ts_setup_file, ts_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(test_search_basic),
+		BOTH(test_search_meta),
+		BOTH(test_search_highlight),
+		BOTH(test_search_follows_edits),
+		BOTH(test_search_visibility),
+		BOTH(test_search_rank),
+		BOTH(test_search_filters),
+		BOTH(test_search_hostile),
+		BOTH(test_search_new_edition),
+		FILE_ONLY(test_search_reindex),
+		FILE_ONLY(test_search_reindex_concurrent),
+		FILE_ONLY(test_search_migration),
+		cmocka_unit_test(test_search_html),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
