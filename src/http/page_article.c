@@ -161,6 +161,7 @@ int page_article(struct http_req *r)
 		render_obj_set_strref(t, "lang_name", ce->name);
 		render_obj_set_strref(t, "lang", ce->code);
 	}
+	seo_article(r, ctx, &site, &art);
 	http_header_add(r, "Cache-Control", "public, max-age=60");
 	const char *partial = http_query_get(r, "partial");
 	return page_render(r, 200,

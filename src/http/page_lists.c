@@ -156,6 +156,7 @@ int page_home(struct http_req *r)
 		render_obj_set_strref(b, "description", site.rubrics[k].description);
 		page_cards(r, &site, render_obj_add_list(b, "articles"), ra, nr);
 	}
+	seo_list(r, ctx, &site, "home", 0, NULL, NULL);
 	/* "More" continues with the full list. */
 	page_pager(r, ctx, 1, total, PAGE_PER,
 		   page_url(r, r->prefix, "latest", NULL));
@@ -178,6 +179,7 @@ int page_latest(struct http_req *r)
 	struct render_val *ctx = page_list_ctx(r, &site, "latest",
 					       page_t(r, "lists.latest"), NULL,
 					       page, path);
+	seo_list(r, ctx, &site, "latest", 0, NULL, NULL);
 	struct store_article_filter f = {0};
 	return page_list_render(r, &site, ctx, &f, page, path);
 }
@@ -210,6 +212,7 @@ int page_rubric(struct http_req *r)
 				ctx, ce->code,
 				page_url(r, ce->prefix, "rubric", other.slug));
 	}
+	seo_list(r, ctx, &site, "rubric", rb.id, rb.slug, rb.name);
 	struct store_article_filter f = {.rubric_id = rb.id};
 	return page_list_render(r, &site, ctx, &f, page, path);
 }
@@ -251,6 +254,7 @@ int page_author(struct http_req *r)
 				ctx, ce->code,
 				page_url(r, ce->prefix, "author", au.slug));
 	}
+	seo_list(r, ctx, &site, "author", au.id, au.slug, au.name);
 	struct store_article_filter f = {.author_id = au.id};
 	return page_list_render(r, &site, ctx, &f, page, path);
 }
@@ -273,6 +277,7 @@ int page_tag(struct http_req *r)
 	struct render_val *ctx = page_list_ctx(r, &site, "tag",
 					       arena_printf(r->a, "#%s", tag.name),
 					       NULL, page, path);
+	seo_list(r, ctx, &site, "tag", tag.id, tag.slug, tag.name);
 	struct store_article_filter f = {.tag_id = tag.id};
 	return page_list_render(r, &site, ctx, &f, page, path);
 }
@@ -357,6 +362,7 @@ int page_archive(struct http_req *r)
 				    : RENDER_DATE_YEAR);
 	struct render_val *ctx = page_list_ctx(r, &site, "archive", title, NULL,
 					       page, p);
+	seo_list(r, ctx, &site, "archive", 0, NULL, title);
 	struct store_article_filter f = {.published_after = from,
 					 .published_before = to};
 	return page_list_render(r, &site, ctx, &f, page, p);

@@ -229,8 +229,8 @@ int http_route_dispatch(struct http_req *r)
 	int path_matched = 0;
 	char allow[64] = "";
 
-	/* NEWSROOM-LOCAL (newsroom engineer, for testing until the lead adds
-	 * it): who is asking, before the role check and the page cache. */
+	/* Who is asking (newsroom session cookie), before the role check
+	 * and the page cache. */
 	newsroom_session_attach(r);
 
 	/* Default edition for global routes. */
@@ -302,7 +302,7 @@ int http_route_dispatch(struct http_req *r)
 		return 0;
 	}
 	if (found->role > r->role)
-		return newsroom_deny(r); /* NEWSROOM-LOCAL: was a plain 403 */
+		return newsroom_deny(r); /* login redirect or 403 */
 	/* Reader pages and feeds: answered from the page cache when there,
 	 * else rendered and stored (http/cache.c says what is cached). */
 	if (http_cache_lookup(r, found))

@@ -25,13 +25,13 @@
 #include <strings.h>
 #include <time.h>
 
-#define NR_MAX_TAGS 30       /* tags kept from the tags field */
-#define NR_MAX_AUTHORS 20    /* co-authors kept */
-#define NR_TITLE_MAX 400     /* bytes */
+#define NR_MAX_TAGS            30  /* tags kept from the tags field */
+#define NR_MAX_AUTHORS         20  /* co-authors kept */
+#define NR_TITLE_MAX           400 /* bytes */
 #define NR_TRANSLATION_OPTIONS 100 /* latest articles offered per edition */
 
-static const char *const nr_kinds[] = {"news",	 "analysis", "interview",
-				       "opinion", "report", "column"};
+static const char *const nr_kinds[] = {"news",    "analysis", "interview",
+				       "opinion", "report",   "column"};
 
 /* ---- strings, times, URLs ------------------------------------------- */
 
@@ -112,7 +112,8 @@ int nr_time_parse(const char *s, const char *tz, int64_t *out)
 	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
 	    d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 59)
 		return ERR_INVALID;
-	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+	if (mo == 2 && d == 29 &&
+	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return ERR_INVALID;
 	int64_t wall = nr_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	if (*p == 'Z' && p[1] == '\0') {
@@ -166,7 +167,8 @@ const char *nr_date(struct http_req *r, int64_t t, const char *tz)
 const char *nr_article_path(struct http_req *r, const char *edition,
 			    const char *slug)
 {
-	const struct config_edition *ce = config_edition_find(app->cfg, edition);
+	const struct config_edition *ce =
+		config_edition_find(app->cfg, edition);
 	return page_url(r, ce ? ce->prefix : "", "article", slug);
 }
 
@@ -181,8 +183,8 @@ int nr_owns(struct http_req *r, const struct store_article *art)
 	struct err e = {0};
 	struct store_author *aus;
 	size_t n;
-	if (art->n_authors &&
-	    store_author_list(app->store, r->a, art->edition, &aus, &n, &e) == 0)
+	if (art->n_authors && store_author_list(app->store, r->a, art->edition,
+						&aus, &n, &e) == 0)
 		for (size_t i = 0; i < n; i++) {
 			if (aus[i].user_id != r->user_id)
 				continue;
@@ -192,7 +194,8 @@ int nr_owns(struct http_req *r, const struct store_article *art)
 		}
 	/* Else: who wrote it first (revision 1; the list is newest first). */
 	struct store_revision *revs;
-	if (store_revision_list(app->store, r->a, art->id, &revs, &n, &e) != 0) {
+	if (store_revision_list(app->store, r->a, art->id, &revs, &n, &e) !=
+	    0) {
 		log_error("req %s: article %" PRId64 " revisions: %s", r->id,
 			  art->id, e.msg);
 		return 0;
@@ -250,7 +253,8 @@ void nr_purge(const struct store_article *before,
 void nr_slug_redirect(struct http_req *r, const struct store_article *before,
 		      const struct store_article *art)
 {
-	if (!before || !before->id || before->status != STORE_STATUS_PUBLISHED ||
+	if (!before || !before->id ||
+	    before->status != STORE_STATUS_PUBLISHED ||
 	    art->status != STORE_STATUS_PUBLISHED)
 		return;
 	const char *from = nr_article_path(r, before->edition, before->slug);
@@ -441,8 +445,7 @@ void nr_form_to_edit(struct http_req *r, const struct newsroom_form *f,
 	art->body_html = html.data;
 }
 
-int nr_store_error(struct http_req *r, struct nr_edit *ed,
-		   const struct err *e)
+int nr_store_error(struct http_req *r, struct nr_edit *ed, const struct err *e)
 {
 	const char *m = e->msg;
 	if (!strncmp(m, "slug \"", 6)) {
@@ -464,7 +467,8 @@ int nr_store_error(struct http_req *r, struct nr_edit *ed,
 		{"kind", "err_kind", offsetof(struct nr_errors, kind)},
 		{"edition", "err_edition", offsetof(struct nr_errors, edition)},
 		{"rubric_id", "err_rubric", offsetof(struct nr_errors, rubric)},
-		{"lead_media_id", "err_media", offsetof(struct nr_errors, media)},
+		{"lead_media_id", "err_media",
+		 offsetof(struct nr_errors, media)},
 		{"author_ids", "err_authors",
 		 offsetof(struct nr_errors, authors)},
 		{"publish_at", "err_publish_at",
@@ -515,7 +519,8 @@ static void nr_translation_options(struct http_req *r, struct render_val *a,
 {
 	const struct store_article *art = &ed->art;
 	struct render_val *opts = render_obj_add_list(a, "translation_options");
-	nr_option(opts, "0", nr_t(r, "translation_none"), ed->translation_id == 0);
+	nr_option(opts, "0", nr_t(r, "translation_none"),
+		  ed->translation_id == 0);
 	struct err e = {0};
 	int64_t linked = ed->translation_id;
 	for (int k = 0; k < app->cfg->n_editions; k++) {
@@ -523,24 +528,27 @@ static void nr_translation_options(struct http_req *r, struct render_val *a,
 		if (!strcmp(ce->code, art->edition))
 			continue;
 		struct store_article tr;
-		int has = art->id && store_article_translation(
-					     app->store, r->a, art->id,
-					     ce->code, &tr, &e) == 0;
+		int has = art->id &&
+			  store_article_translation(app->store, r->a, art->id,
+						    ce->code, &tr, &e) == 0;
 		if (has) {
-			struct render_val *cur = render_obj_add_obj(a, "translation");
+			struct render_val *cur =
+				render_obj_add_obj(a, "translation");
 			render_obj_set_int(cur, "id", tr.id);
 			render_obj_set_str(cur, "title", tr.title);
 			render_obj_set_str(cur, "edition", ce->name);
-			render_obj_set_str(cur, "edit_url",
-					   arena_printf(r->a,
-							"/newsroom/articles/%" PRId64,
-							tr.id));
+			render_obj_set_str(
+				cur, "edit_url",
+				arena_printf(r->a,
+					     "/newsroom/articles/%" PRId64,
+					     tr.id));
 			if (!linked)
 				linked = tr.id;
 		}
-		struct store_article_filter f = {.edition = ce->code,
-						 .status = -1,
-						 .limit = NR_TRANSLATION_OPTIONS};
+		struct store_article_filter f = {
+			.edition = ce->code,
+			.status = -1,
+			.limit = NR_TRANSLATION_OPTIONS};
 		struct store_article *list;
 		size_t n;
 		int seen = 0;
@@ -605,18 +613,21 @@ int nr_editor_render(struct http_req *r, const struct newsroom_me *me,
 	struct render_val *assets = render_obj_get(ctx, "assets");
 	if (assets)
 		render_obj_set_strref(assets, "editor_js",
-				      http_static_url(app->statics, "editor.js"));
+				      http_static_url(app->statics,
+						      "editor.js"));
 	struct render_val *a = render_obj_add_obj(ctx, "art");
 	int live = art->id && (art->status == STORE_STATUS_PUBLISHED ||
 			       art->status == STORE_STATUS_SCHEDULED);
-	const char *base =
-		art->id ? arena_printf(r->a, "/newsroom/articles/%" PRId64, art->id)
-			: "/newsroom/articles/new";
+	const char *base = art->id ? arena_printf(r->a,
+						  "/newsroom/articles/%" PRId64,
+						  art->id) :
+				     "/newsroom/articles/new";
 	render_obj_set_int(a, "id", art->id);
 	render_obj_set_bool(a, "is_new", art->id == 0);
 	render_obj_set_int(a, "version", art->version);
 	render_obj_set_strref(a, "status", store_status_name(art->status));
-	render_obj_set_strref(a, "status_label", nr_status_label(r, art->status));
+	render_obj_set_strref(a, "status_label",
+			      nr_status_label(r, art->status));
 	render_obj_set_bool(a, "live", live);
 	render_obj_set_str(a, "title", art->title);
 	render_obj_set_str(a, "lead", art->lead);
@@ -635,9 +646,9 @@ int nr_editor_render(struct http_req *r, const struct newsroom_me *me,
 	if (art->lead_media_id)
 		render_obj_set_int(a, "lead_media_id", art->lead_media_id);
 	render_obj_set_str(a, "publish_at",
-			   ed->publish_at_text
-				   ? ed->publish_at_text
-				   : nr_time_local(r, art->publish_at, tz));
+			   ed->publish_at_text ?
+				   ed->publish_at_text :
+				   nr_time_local(r, art->publish_at, tz));
 	render_obj_set_str(a, "publish_date", nr_date(r, art->publish_at, tz));
 	render_obj_set_str(a, "updated_date", nr_date(r, art->updated_at, tz));
 	render_obj_set_strref(a, "tz", tz);
@@ -696,13 +707,16 @@ int nr_editor_render(struct http_req *r, const struct newsroom_me *me,
 	size_t n;
 	struct render_val *ro = render_obj_add_list(a, "rubrics");
 	nr_option(ro, "0", nr_t(r, "rubric_none"), art->rubric_id == 0);
-	if (store_rubric_list(app->store, r->a, art->edition, &rubs, &n, &e) == 0)
+	if (store_rubric_list(app->store, r->a, art->edition, &rubs, &n, &e) ==
+	    0)
 		for (size_t i = 0; i < n; i++)
-			nr_option(ro, arena_printf(r->a, "%" PRId64, rubs[i].id),
+			nr_option(ro,
+				  arena_printf(r->a, "%" PRId64, rubs[i].id),
 				  rubs[i].name, rubs[i].id == art->rubric_id);
 	struct store_author *aus;
 	struct render_val *ao = render_obj_add_list(a, "authors");
-	if (store_author_list(app->store, r->a, art->edition, &aus, &n, &e) == 0)
+	if (store_author_list(app->store, r->a, art->edition, &aus, &n, &e) ==
+	    0)
 		for (size_t i = 0; i < n; i++) {
 			int sel = 0;
 			for (size_t k = 0; k < art->n_authors; k++)

@@ -48,9 +48,10 @@ static const char *nr_user_name(struct http_req *r, struct nr_user_cache *c,
 			return c->name[i];
 	struct store_user u;
 	struct err e = {0};
-	const char *name = store_user_get(app->store, r->a, id, &u, &e) == 0
-				   ? (*u.display_name ? u.display_name : u.login)
-				   : arena_printf(r->a, "#%" PRId64, id);
+	const char *name =
+		store_user_get(app->store, r->a, id, &u, &e) == 0 ?
+			(*u.display_name ? u.display_name : u.login) :
+			arena_printf(r->a, "#%" PRId64, id);
 	if (c->n < 16) {
 		c->id[c->n] = id;
 		c->name[c->n++] = name;
@@ -115,7 +116,8 @@ int page_newsroom_article_revisions(struct http_req *r)
 	render_obj_set_strref(A, "title", art.title);
 	render_obj_set_int(A, "version", art.version);
 	render_obj_set_str(A, "edit_url",
-			   arena_printf(r->a, "/newsroom/articles/%" PRId64, id));
+			   arena_printf(r->a, "/newsroom/articles/%" PRId64,
+					id));
 	render_obj_set_int(A, "count", (long long)n);
 	struct render_val *rows = render_obj_add_list(ctx, "revisions");
 	struct nr_user_cache uc = {0};
@@ -126,15 +128,18 @@ int page_newsroom_article_revisions(struct http_req *r)
 		struct render_val *o = render_list_add_obj(rows);
 		render_obj_set_int(o, "number", rv->number);
 		render_obj_set_str(o, "url",
-				   arena_printf(r->a, "/newsroom/revisions/%" PRId64,
+				   arena_printf(r->a,
+						"/newsroom/revisions/%" PRId64,
 						rv->id));
 		render_obj_set_str(o, "date", nr_date(r, rv->created_at, tz));
-		render_obj_set_strref(o, "by", nr_user_name(r, &uc, rv->user_id));
+		render_obj_set_strref(o, "by",
+				      nr_user_name(r, &uc, rv->user_id));
 		render_obj_set_bool(o, "autosave", rv->autosave);
 		render_obj_set_bool(o, "current", rv->number == art.version);
 		render_obj_set_strref(o, "title", rv->title);
 		struct newsroom_diff_stats st;
-		nr_rev_stats(i + 1 < n ? &revs[i + 1] : NULL, rv, &st, &scratch);
+		nr_rev_stats(i + 1 < n ? &revs[i + 1] : NULL, rv, &st,
+			     &scratch);
 		render_obj_set_int(o, "added", (long long)st.words_added);
 		render_obj_set_int(o, "removed", (long long)st.words_removed);
 		render_obj_set_bool(o, "unchanged", st.changes == 0);
@@ -162,10 +167,10 @@ static int nr_revision_render(struct http_req *r, const struct newsroom_me *me,
 	render_obj_set_str(A, "edit_url",
 			   arena_printf(r->a, "/newsroom/articles/%" PRId64,
 					art->id));
-	render_obj_set_str(A, "revisions_url",
-			   arena_printf(r->a,
-					"/newsroom/articles/%" PRId64 "/revisions",
-					art->id));
+	render_obj_set_str(
+		A, "revisions_url",
+		arena_printf(r->a, "/newsroom/articles/%" PRId64 "/revisions",
+			     art->id));
 	struct render_val *R = render_obj_add_obj(ctx, "rev");
 	struct nr_user_cache uc = {0};
 	render_obj_set_int(R, "id", rv->id);
@@ -241,14 +246,15 @@ static int nr_revision_load(struct http_req *r, struct store_revision *rv,
 	if (rid < 0)
 		return -1;
 	struct err e = {0};
-	int rc = rid ? store_revision_get(app->store, r->a, rid, rv, &e)
-		     : ERR_NOTFOUND;
+	int rc = rid ? store_revision_get(app->store, r->a, rid, rv, &e) :
+		       ERR_NOTFOUND;
 	if (rc == ERR_NOTFOUND) {
 		newsroom_error(r, 404, nr_t(r, "not_found"));
 		return -1;
 	}
 	if (rc) {
-		log_error("req %s: revision %" PRId64 ": %s", r->id, rid, e.msg);
+		log_error("req %s: revision %" PRId64 ": %s", r->id, rid,
+			  e.msg);
 		newsroom_error(r, 500, nr_t(r, "storage_error"));
 		return -1;
 	}
@@ -339,8 +345,7 @@ int page_newsroom_revision_restore(struct http_req *r)
 		       "revision %" PRId64 " restored as version %" PRId64,
 		       rv.number, art.version);
 	nr_purge(&before, &art);
-	return newsroom_done(r,
-			     arena_printf(r->a, "/newsroom/articles/%" PRId64,
-					  art.id),
-			     "art_restored");
+	return newsroom_done(
+		r, arena_printf(r->a, "/newsroom/articles/%" PRId64, art.id),
+		"art_restored");
 }

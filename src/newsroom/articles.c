@@ -76,7 +76,8 @@ static void nr_list_option(struct render_val *list, const char *value,
 	struct render_val *o = render_list_add_obj(list);
 	render_obj_set_str(o, "value", value);
 	render_obj_set_str(o, "label", label);
-	render_obj_set_bool(o, "selected", selected && !strcmp(value, selected));
+	render_obj_set_bool(o, "selected",
+			    selected && !strcmp(value, selected));
 }
 
 int page_newsroom_articles(struct http_req *r)
@@ -160,21 +161,21 @@ int page_newsroom_articles(struct http_req *r)
 						"/newsroom/articles/%" PRId64,
 						a->id));
 		render_obj_set_strref(o, "edition", a->edition);
-		render_obj_set_strref(o, "status", store_status_name(a->status));
+		render_obj_set_strref(o, "status",
+				      store_status_name(a->status));
 		render_obj_set_strref(o, "status_label",
 				      nr_status_label(r, a->status));
 		render_obj_set_strref(o, "rubric",
-				      a->rubric_id
-					      ? nr_rubric_name(names, n_names,
-							       a->edition,
-							       a->rubric_id)
-					      : NULL);
+				      a->rubric_id ?
+					      nr_rubric_name(names, n_names,
+							     a->edition,
+							     a->rubric_id) :
+					      NULL);
 		struct buf au;
 		buf_init(&au, r->a);
 		for (size_t k = 0; k < a->n_authors; k++) {
-			const char *nmx = nr_author_name(names, n_names,
-							 a->edition,
-							 a->author_ids[k]);
+			const char *nmx = nr_author_name(
+				names, n_names, a->edition, a->author_ids[k]);
 			if (!nmx)
 				continue;
 			if (au.len)
@@ -183,8 +184,9 @@ int page_newsroom_articles(struct http_req *r)
 		}
 		render_obj_set_strref(o, "authors", au.data);
 		render_obj_set_str(o, "date",
-				   nr_date(r, a->publish_at ? a->publish_at
-							    : a->updated_at,
+				   nr_date(r,
+					   a->publish_at ? a->publish_at :
+							   a->updated_at,
 					   tz));
 		render_obj_set_int(o, "version", a->version);
 		if (a->status == STORE_STATUS_PUBLISHED)
@@ -197,7 +199,8 @@ int page_newsroom_articles(struct http_req *r)
 	struct render_val *F = render_obj_add_obj(L, "filter");
 	render_obj_set_str(F, "q", q_text ? q_text : "");
 	struct render_val *eo = render_obj_add_list(F, "editions");
-	nr_list_option(eo, "", nr_t(r, "filter_any"), q_edition ? q_edition : "");
+	nr_list_option(eo, "", nr_t(r, "filter_any"),
+		       q_edition ? q_edition : "");
 	for (int k = 0; k < app->cfg->n_editions; k++)
 		nr_list_option(eo, app->cfg->editions[k].code,
 			       app->cfg->editions[k].name, q_edition);
@@ -214,20 +217,22 @@ int page_newsroom_articles(struct http_req *r)
 	struct render_val *ro = render_obj_add_list(F, "rubrics");
 	nr_list_option(ro, "", nr_t(r, "filter_any"), q_rubric ? q_rubric : "");
 	for (size_t i = 0; n_names && i < ui->n_rubrics; i++)
-		nr_list_option(ro, arena_printf(r->a, "%" PRId64, ui->rubrics[i].id),
-			       ui->rubrics[i].name, q_rubric);
+		nr_list_option(
+			ro, arena_printf(r->a, "%" PRId64, ui->rubrics[i].id),
+			ui->rubrics[i].name, q_rubric);
 	struct render_val *ao = render_obj_add_list(F, "authors");
 	nr_list_option(ao, "", nr_t(r, "filter_any"), q_author ? q_author : "");
 	for (size_t i = 0; n_names && i < ui->n_authors; i++)
-		nr_list_option(ao, arena_printf(r->a, "%" PRId64, ui->authors[i].id),
-			       ui->authors[i].name, q_author);
+		nr_list_option(
+			ao, arena_printf(r->a, "%" PRId64, ui->authors[i].id),
+			ui->authors[i].name, q_author);
 	render_obj_set_bool(F, "active",
 			    q_edition || q_rubric || q_status || q_author ||
 				    q_text);
 
 	/* Pages, keeping the filters. */
-	size_t pages = total ? (total + NR_LIST_PER_PAGE - 1) / NR_LIST_PER_PAGE
-			     : 1;
+	size_t pages =
+		total ? (total + NR_LIST_PER_PAGE - 1) / NR_LIST_PER_PAGE : 1;
 	struct buf qs;
 	buf_init(&qs, r->a);
 	nr_qs(&qs, "edition", q_edition);
@@ -241,12 +246,14 @@ int page_newsroom_articles(struct http_req *r)
 	render_obj_set_int(P, "pages", (long long)pages);
 	render_obj_set_bool(P, "many", pages > 1);
 	if (page > 1)
-		render_obj_set_str(P, "prev_url",
-				   arena_printf(r->a, "/newsroom/articles%s%spage=%ld",
-						qs.data, sep, page - 1));
+		render_obj_set_str(
+			P, "prev_url",
+			arena_printf(r->a, "/newsroom/articles%s%spage=%ld",
+				     qs.data, sep, page - 1));
 	if ((size_t)page < pages)
-		render_obj_set_str(P, "next_url",
-				   arena_printf(r->a, "/newsroom/articles%s%spage=%ld",
-						qs.data, sep, page + 1));
+		render_obj_set_str(
+			P, "next_url",
+			arena_printf(r->a, "/newsroom/articles%s%spage=%ld",
+				     qs.data, sep, page + 1));
 	return newsroom_render(r, 200, "article_list", ctx);
 }

@@ -33,16 +33,16 @@ struct nr_errors {
 /* The editor's state: the article as typed (or loaded), what the form
  * carried beside it, and the other person's version after a conflict. */
 struct nr_edit {
-	struct store_article art;   /* values; art.id 0 for a new one */
-	const char *tags_text;      /* "energy, budget" as typed */
+	struct store_article art;    /* values; art.id 0 for a new one */
+	const char *tags_text;       /* "energy, budget" as typed */
 	const char *publish_at_text; /* the time field as typed */
-	int64_t translation_id;     /* article of another edition, 0: none */
-	int slug_typed;             /* 1: the slug came from the form */
-	struct nr_errors err;       /* validation errors */
+	int64_t translation_id;      /* article of another edition, 0: none */
+	int slug_typed;              /* 1: the slug came from the form */
+	struct nr_errors err;        /* validation errors */
 	const struct store_article *theirs; /* stored version after a
 					     * conflict, else NULL */
-	const char *message;        /* banner text, or NULL */
-	int message_error;          /* 1: the banner is an error */
+	const char *message;                /* banner text, or NULL */
+	int message_error;                  /* 1: the banner is an error */
 };
 
 /* The site's time zone (setting time_zone, else the config's). */
@@ -84,8 +84,7 @@ void nr_form_to_edit(struct http_req *r, const struct newsroom_form *f,
 
 /* Set ed->err fields from a store error message ("article 3: slug: ...")
  * and return 1 when it named a field, else 0. */
-int nr_store_error(struct http_req *r, struct nr_edit *ed,
-		   const struct err *e);
+int nr_store_error(struct http_req *r, struct nr_edit *ed, const struct err *e);
 
 /* Render the editor for ed with `status` (200, 409, 422, 403). */
 int nr_editor_render(struct http_req *r, const struct newsroom_me *me,

@@ -20,27 +20,35 @@
 /* Work (diagonal steps plus snake comparisons) before giving up. */
 #define DIFF_MAX_WORK ((uint64_t)50 * 1000 * 1000)
 
-enum diff_class { DIFF_SPACE, DIFF_WORD, DIFF_PUNCT };
+enum diff_class {
+	DIFF_SPACE,
+	DIFF_WORD,
+	DIFF_PUNCT
+};
 
 struct diff_tok {
-	size_t off;     /* first byte in its text */
-	size_t len;     /* bytes */
-	uint32_t hash;  /* FNV-1a of the bytes, to compare quickly */
-	int cls;        /* enum diff_class */
+	size_t off;    /* first byte in its text */
+	size_t len;    /* bytes */
+	uint32_t hash; /* FNV-1a of the bytes, to compare quickly */
+	int cls;       /* enum diff_class */
 };
 
 struct diff_side {
-	const char *text;    /* the bytes */
-	struct diff_tok *t;  /* tokens (heap) */
-	size_t n;            /* token count */
+	const char *text;   /* the bytes */
+	struct diff_tok *t; /* tokens (heap) */
+	size_t n;           /* token count */
 };
 
-enum diff_op { DIFF_EQ, DIFF_DEL, DIFF_INS };
+enum diff_op {
+	DIFF_EQ,
+	DIFF_DEL,
+	DIFF_INS
+};
 
 struct diff_step {
-	int op;      /* enum diff_op */
-	size_t ai;   /* old token (EQ, DEL) */
-	size_t bi;   /* new token (EQ, INS) */
+	int op;    /* enum diff_op */
+	size_t ai; /* old token (EQ, DEL) */
+	size_t bi; /* new token (EQ, INS) */
 };
 
 static int diff_class_of(unsigned char c)
@@ -112,13 +120,15 @@ static int diff_myers(const struct diff_side *A, size_t a0, size_t n,
 	for (ptrdiff_t d = 0; d <= (ptrdiff_t)max_d && found < 0; d++) {
 		for (ptrdiff_t k = -d; k <= d; k += 2) {
 			ptrdiff_t x;
-			if (k == -d || (k != d && v[off + k - 1] < v[off + k + 1]))
+			if (k == -d ||
+			    (k != d && v[off + k - 1] < v[off + k + 1]))
 				x = v[off + k + 1]; /* down: an insertion */
 			else
 				x = v[off + k - 1] + 1; /* right: a deletion */
 			ptrdiff_t y = x - k;
 			while (x < N && y < M &&
-			       diff_tok_eq(A, a0 + (size_t)x, B, b0 + (size_t)y)) {
+			       diff_tok_eq(A, a0 + (size_t)x, B,
+					   b0 + (size_t)y)) {
 				x++;
 				y++;
 				work++;
@@ -137,7 +147,8 @@ static int diff_myers(const struct diff_side *A, size_t a0, size_t n,
 			trace_cap = need * 2 < most ? need * 2 : most;
 			trace = xrealloc(trace, trace_cap * sizeof *trace);
 		}
-		memcpy(trace + d * d, v + off - d, (size_t)(2 * d + 1) * sizeof *v);
+		memcpy(trace + d * d, v + off - d,
+		       (size_t)(2 * d + 1) * sizeof *v);
 		if (work > DIFF_MAX_WORK && found < 0)
 			break;
 	}
@@ -160,8 +171,8 @@ static int diff_myers(const struct diff_side *A, size_t a0, size_t n,
 			const ptrdiff_t *pv = trace + (d - 1) * (d - 1);
 			/* pv[j] is diagonal j - (d - 1) */
 			ptrdiff_t pk;
-			if (k == -d ||
-			    (k != d && pv[k - 1 + (d - 1)] < pv[k + 1 + (d - 1)]))
+			if (k == -d || (k != d && pv[k - 1 + (d - 1)] <
+							  pv[k + 1 + (d - 1)]))
 				pk = k + 1;
 			else
 				pk = k - 1;
@@ -171,8 +182,8 @@ static int diff_myers(const struct diff_side *A, size_t a0, size_t n,
 		while (x > px && y > py) {
 			x--;
 			y--;
-			steps[k_out++] = (struct diff_step){DIFF_EQ, a0 + (size_t)x,
-							    b0 + (size_t)y};
+			steps[k_out++] = (struct diff_step){
+				DIFF_EQ, a0 + (size_t)x, b0 + (size_t)y};
 		}
 		if (d > 0) {
 			if (x == px) {

@@ -57,8 +57,8 @@ static const char *nr_tags_text(struct http_req *r,
 /* The notice for ?done= after a save (PRG), or NULL. */
 static const char *nr_done_notice(struct http_req *r)
 {
-	static const char *const known[] = {"saved",	  "review",
-					    "published",  "scheduled",
+	static const char *const known[] = {"saved",       "review",
+					    "published",   "scheduled",
 					    "unpublished", "restored",
 					    "created"};
 	/* "art_" keeps these apart from the newsroom's own ?done= flash. */
@@ -111,7 +111,8 @@ int page_newsroom_article_new(struct http_req *r)
 				if (strcmp(app->cfg->editions[k].code,
 					   other.edition)) {
 					ed.art.edition =
-						(char *)app->cfg->editions[k].code;
+						(char *)app->cfg->editions[k]
+							.code;
 					break;
 				}
 	}
@@ -159,7 +160,11 @@ static const char *const nr_done_names[] = {
 };
 
 /* What an autosave that wrote nothing says instead. */
-enum { NR_KEPT_NONE = 0, NR_KEPT_LIVE = 1, NR_KEPT_EMPTY = 2 };
+enum {
+	NR_KEPT_NONE = 0,
+	NR_KEPT_LIVE = 1,
+	NR_KEPT_EMPTY = 2
+};
 
 /* JSON reply of an autosave: {"ok":..., "id", "version", "url", "slug",
  * "saved_at", "message"} or with "live"/"empty" when nothing was
@@ -178,7 +183,8 @@ static int nr_autosave_reply(struct http_req *r, int status,
 		render_json_int(&j, "id", art->id);
 		render_json_int(&j, "version", art->version);
 		render_json_str(&j, "url",
-				arena_printf(r->a, "/newsroom/articles/%" PRId64,
+				arena_printf(r->a,
+					     "/newsroom/articles/%" PRId64,
 					     art->id));
 		render_json_str(&j, "slug", art->slug);
 	}
@@ -196,7 +202,8 @@ static int nr_autosave_reply(struct http_req *r, int status,
 		struct buf m;
 		buf_init(&m, r->a);
 		render_locale_expand(&m, nr_t(r, "autosaved"),
-				     (const char *const[]){"time", t.data, NULL});
+				     (const char *const[]){"time", t.data,
+							   NULL});
 		render_json_str(&j, "message", m.data);
 	}
 	if (error) {
@@ -214,8 +221,7 @@ static int nr_autosave_reply(struct http_req *r, int status,
 }
 
 /* First field with an error, for the autosave reply. */
-static const char *nr_error_field(const struct nr_errors *er,
-				  const char **msg)
+static const char *nr_error_field(const struct nr_errors *er, const char **msg)
 {
 	static const struct {
 		const char *name;
@@ -234,7 +240,8 @@ static const char *nr_error_field(const struct nr_errors *er,
 		{"version", offsetof(struct nr_errors, general)},
 	};
 	for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
-		const char *m = *(const char *const *)((const char *)er + f[i].off);
+		const char *m =
+			*(const char *const *)((const char *)er + f[i].off);
 		if (m) {
 			*msg = m;
 			return f[i].name;
@@ -336,9 +343,9 @@ static int nr_save(struct http_req *r, enum nr_action action)
 	/* Contributors write drafts; what is live is not theirs to change. */
 	if (cur_live && r->role < STORE_ROLE_AUTHOR) {
 		if (autosave)
-			return nr_autosave_reply(r, 403, &cur,
-						 nr_t(r, "err_live_contributor"),
-						 NULL, 0);
+			return nr_autosave_reply(
+				r, 403, &cur, nr_t(r, "err_live_contributor"),
+				NULL, 0);
 		return newsroom_error(r, 403, nr_t(r, "err_live_contributor"));
 	}
 
@@ -413,11 +420,12 @@ static int nr_save(struct http_req *r, enum nr_action action)
 			}
 			status = 422;
 		} else if (rc == ERR_NOTFOUND) {
-			return autosave ? nr_autosave_reply(r, 404, NULL,
-							    nr_t(r, "not_found"),
-							    NULL, 0)
-					: newsroom_error(r, 404,
-							 nr_t(r, "not_found"));
+			return autosave ?
+				       nr_autosave_reply(r, 404, NULL,
+							 nr_t(r, "not_found"),
+							 NULL, 0) :
+				       newsroom_error(r, 404,
+						      nr_t(r, "not_found"));
 		} else {
 			log_error("req %s: save article: %s", r->id, e.msg);
 			status = 500;
@@ -425,19 +433,22 @@ static int nr_save(struct http_req *r, enum nr_action action)
 	}
 
 	if (status != 200) {
-		const char *msg =
-			status == 409	? nr_t(r, "conflict")
-			: status == 500 ? nr_t(r, "storage_error")
-					: nr_t(r, "invalid");
+		const char *msg = status == 409 ? nr_t(r, "conflict") :
+				  status == 500 ? nr_t(r, "storage_error") :
+						  nr_t(r, "invalid");
 		if (autosave) {
 			const char *fmsg;
 			const char *field = nr_error_field(&ed.err, &fmsg);
-			return nr_autosave_reply(r, status,
-						 status == 409 ? ed.theirs : NULL,
-						 fmsg ? fmsg : msg, field, 0);
+			return nr_autosave_reply(
+				r, status, status == 409 ? ed.theirs : NULL,
+				fmsg ? fmsg : msg, field, 0);
 		}
 		ed.message = msg;
 		ed.message_error = 1;
+		/* The page shows the status the article has, not the one the
+		 * button asked for; the typed time stays in its field. */
+		art->status = have_cur ? cur.status : STORE_STATUS_DRAFT;
+		art->publish_at = have_cur ? cur.publish_at : 0;
 		return nr_editor_render(r, &me, &ed, status);
 	}
 
@@ -446,9 +457,9 @@ static int nr_save(struct http_req *r, enum nr_action action)
 		       "article", art->id, "version %" PRId64 ", %s%s%s",
 		       art->version, store_status_name(art->status),
 		       action == NR_ACTION_SCHEDULE ? " for " : "",
-		       action == NR_ACTION_SCHEDULE
-			       ? nr_date(r, art->publish_at, nr_site_tz(r))
-			       : "");
+		       action == NR_ACTION_SCHEDULE ?
+			       nr_date(r, art->publish_at, nr_site_tz(r)) :
+			       "");
 	if (!have_cur && action != NR_ACTION_SAVE && !autosave)
 		newsroom_audit(r, nr_audit_names[action], "article", art->id,
 			       "version %" PRId64, art->version);
@@ -456,12 +467,10 @@ static int nr_save(struct http_req *r, enum nr_action action)
 	nr_purge(have_cur ? &cur : NULL, art);
 	if (autosave)
 		return nr_autosave_reply(r, 200, art, NULL, NULL, 0);
-	return newsroom_done(r,
-			     arena_printf(r->a, "/newsroom/articles/%" PRId64,
-					  art->id),
-			     have_cur || action != NR_ACTION_SAVE
-				     ? nr_done_names[action]
-				     : "art_created");
+	return newsroom_done(
+		r, arena_printf(r->a, "/newsroom/articles/%" PRId64, art->id),
+		have_cur || action != NR_ACTION_SAVE ? nr_done_names[action] :
+						       "art_created");
 }
 
 int page_newsroom_article_save(struct http_req *r)
@@ -514,8 +523,8 @@ int page_newsroom_preview(struct http_req *r)
 		log_info("req %s: preview: %s", r->id, e.msg);
 		buf_clear(&r->out);
 		http_reply_text(r, rc == ERR_TOOBIG ? 413 : 422,
-				rc == ERR_TOOBIG ? nr_t(r, "err_body_long")
-						 : e.msg);
+				rc == ERR_TOOBIG ? nr_t(r, "err_body_long") :
+						   e.msg);
 		return 0;
 	}
 	if (rc) {

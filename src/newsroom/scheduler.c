@@ -71,8 +71,7 @@ out:
 	return rc;
 }
 
-void newsroom_scheduler_purge(void *ctx, store *s, const int64_t *ids,
-			      size_t n)
+void newsroom_scheduler_purge(void *ctx, store *s, const int64_t *ids, size_t n)
 {
 	(void)ctx;
 	struct arena *a = arena_new(0);
@@ -82,8 +81,8 @@ void newsroom_scheduler_purge(void *ctx, store *s, const int64_t *ids,
 		if (store_article_get(s, a, ids[i], &art, &e) == 0)
 			http_cache_purge_article(&art);
 		else
-			log_warn("scheduler: article %lld: %s", (long long)ids[i],
-				 e.msg);
+			log_warn("scheduler: article %lld: %s",
+				 (long long)ids[i], e.msg);
 	}
 	arena_free(a);
 }
@@ -106,8 +105,8 @@ static void *newsroom_scheduler_main(void *arg)
 		ts.tv_sec += sch->interval_ms / 1000 + ts.tv_nsec / 1000000000L;
 		ts.tv_nsec %= 1000000000L;
 		pthread_mutex_lock(&sch->mu);
-		while (!sch->stop &&
-		       pthread_cond_timedwait(&sch->cv, &sch->mu, &ts) != ETIMEDOUT)
+		while (!sch->stop && pthread_cond_timedwait(&sch->cv, &sch->mu,
+							    &ts) != ETIMEDOUT)
 			;
 	}
 	pthread_mutex_unlock(&sch->mu);
@@ -120,8 +119,8 @@ int newsroom_scheduler_start(store *s, int interval_ms,
 {
 	struct newsroom_scheduler *sch = xcalloc(1, sizeof *sch);
 	sch->s = s;
-	sch->interval_ms = interval_ms > 0 ? interval_ms
-					   : NEWSROOM_SCHEDULER_INTERVAL_MS;
+	sch->interval_ms = interval_ms > 0 ? interval_ms :
+					     NEWSROOM_SCHEDULER_INTERVAL_MS;
 	sch->fn = fn;
 	sch->ctx = ctx;
 	atomic_init(&sch->rounds, 0);
@@ -131,7 +130,8 @@ int newsroom_scheduler_start(store *s, int interval_ms,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&sch->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	int rc = pthread_create(&sch->thread, NULL, newsroom_scheduler_main, sch);
+	int rc = pthread_create(&sch->thread, NULL, newsroom_scheduler_main,
+				sch);
 	if (rc != 0) {
 		pthread_cond_destroy(&sch->cv);
 		pthread_mutex_destroy(&sch->mu);

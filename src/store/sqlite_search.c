@@ -557,28 +557,39 @@ static void search_widen_word(struct arena *a, const char *s, size_t n,
 			base = low.len - el;
 	}
 	/* A word that ends in a consonant may be a base itself ("паром":
-	 * "ом" is no ending there), so it gets the suffixes too. */
+	 * "ом" is no ending there), so it gets the suffixes too; one with a
+	 * fleeting о/е before that consonant ("паводок", "рынок") also
+	 * gets the forms without it ("паводке", "рынка"). */
 	static const char vowels[] = "аеиоуыэюяьй";
 	size_t last = low.len - 2;
 	int consonant = !memmem(vowels, sizeof vowels - 1, low.data + last, 2);
 	enum { N_SUF = sizeof search_suffixes / sizeof *search_suffixes };
-	const size_t n_forms = 1 + N_SUF * (consonant && base < low.len ? 2 : 1);
-	const char *forms[1 + 2 * N_SUF];
+	const char *cand[1 + 2 * N_SUF + 2];
+	size_t n_cand = 0;
+	cand[n_cand++] = arena_strndup(a, s + run_start, run_end - run_start);
+	for (size_t i2 = 0; i2 < N_SUF; i2++)
+		cand[n_cand++] = arena_printf(a, "%.*s%s", (int)base, low.data,
+					      search_suffixes[i2]);
+	if (consonant && base < low.len)
+		for (size_t i2 = 0; i2 < N_SUF; i2++)
+			cand[n_cand++] = arena_printf(a, "%s%s", low.data,
+						      search_suffixes[i2]);
+	if (consonant && low.len >= 10 &&
+	    (!memcmp(low.data + last - 2, "о", 2) ||
+	     !memcmp(low.data + last - 2, "е", 2))) {
+		for (int i2 = 0; i2 < 2; i2++)
+			cand[n_cand++] = arena_printf(
+				a, "%.*s%s%s", (int)(last - 2), low.data,
+				low.data + last, i2 ? "е" : "а");
+	}
+	const char *forms[sizeof cand / sizeof *cand];
 	size_t n_distinct = 0;
-	for (size_t f = 0; f < n_forms; f++) {
-		size_t b = f > N_SUF ? low.len : base;
-		const char *form =
-			f == 0 ? arena_strndup(a, s + run_start,
-					       run_end - run_start) :
-				 arena_printf(a, "%.*s%s", (int)b, low.data,
-					      search_suffixes[(f - 1) % N_SUF]);
-		int dup = 0;
+	for (size_t f = 0; f < n_cand; f++) {
+		int dup = f > 0 && !strcmp(cand[f], low.data); /* typed word */
 		for (size_t j = 0; j < n_distinct && !dup; j++)
-			dup = !strcmp(forms[j], form);
-		if (f > 0 && !strcmp(form, low.data))
-			dup = 1; /* the typed word, lower case */
+			dup = !strcmp(forms[j], cand[f]);
 		if (!dup)
-			forms[n_distinct++] = form;
+			forms[n_distinct++] = cand[f];
 	}
 	buf_putc(out, '(');
 	for (size_t f = 0; f < n_distinct; f++) {

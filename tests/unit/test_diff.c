@@ -55,8 +55,8 @@ static void test_insert_delete(void **state)
 {
 	(void)state;
 	struct newsroom_diff_stats st;
-	char *got = diff("The vote was held.", "The budget vote was held today.",
-			 &st);
+	char *got = diff("The vote was held.",
+			 "The budget vote was held today.", &st);
 	assert_string_equal(got, "The <ins>budget </ins>vote was held<ins> "
 				 "today</ins>.");
 	assert_int_equal(st.words_added, 2);
@@ -126,9 +126,10 @@ static void test_newlines(void **state)
 /* A text of n words from a seed; heap. */
 static char *words(size_t n, unsigned seed)
 {
-	static const char *const vocab[] = {"vote", "budget", "minister",
+	static const char *const vocab[] = {"vote",      "budget", "minister",
 					    "coalition", "energy", "river",
-					    "report", "said", "the", "and"};
+					    "report",    "said",   "the",
+					    "and"};
 	struct buf b;
 	buf_init(&b, NULL);
 	for (size_t i = 0; i < n; i++) {
@@ -281,7 +282,8 @@ static void test_roundtrip_random(void **state)
 	(void)state;
 	unsigned seed = 42;
 	for (int round = 0; round < 200; round++) {
-		char *a = words(40 + (size_t)(round % 50), seed + (unsigned)round);
+		char *a = words(40 + (size_t)(round % 50),
+				seed + (unsigned)round);
 		/* b: a with some words dropped, some replaced, some added */
 		struct buf b;
 		buf_init(&b, NULL);

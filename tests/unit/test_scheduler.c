@@ -25,8 +25,8 @@ static store *open_store(void)
 	store *s = NULL;
 	struct err e = {0};
 	assert_int_equal(store_open(":memory:", &s, &e), 0);
-	struct store_edition ed = {.code = "en", .name = "English",
-				   .prefix = "", .position = 1};
+	struct store_edition ed = {
+		.code = "en", .name = "English", .prefix = "", .position = 1};
 	assert_int_equal(store_edition_upsert(s, &ed, &e), 0);
 	return s;
 }
@@ -89,19 +89,19 @@ static void test_publish_due(void **state)
 	(void)state;
 	store *s = open_store();
 	int64_t now = (int64_t)time(NULL);
-	int64_t past = add_article(s, "past", STORE_STATUS_SCHEDULED, now - 3600);
+	int64_t past =
+		add_article(s, "past", STORE_STATUS_SCHEDULED, now - 3600);
 	int64_t due = add_article(s, "due", STORE_STATUS_SCHEDULED, now);
-	int64_t future = add_article(s, "future", STORE_STATUS_SCHEDULED,
-				     now + 3600);
+	int64_t future =
+		add_article(s, "future", STORE_STATUS_SCHEDULED, now + 3600);
 	int64_t draft = add_article(s, "draft", STORE_STATUS_DRAFT, now - 60);
 
 	struct seen sn = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	struct err e = {0};
 	size_t count = 99;
 	/* The catch-up at start-up: whatever passed while it was down. */
-	assert_int_equal(newsroom_publish_due(s, now, on_publish, &sn, &count,
-					      &e),
-			 0);
+	assert_int_equal(
+		newsroom_publish_due(s, now, on_publish, &sn, &count, &e), 0);
 	assert_int_equal(count, 2);
 	assert_int_equal(sn.calls, 1);
 	assert_int_equal(sn.n, 2);
@@ -113,9 +113,8 @@ static void test_publish_due(void **state)
 	assert_int_equal(status_of(s, draft), STORE_STATUS_DRAFT);
 
 	/* Nothing due: no callback, no write. */
-	assert_int_equal(newsroom_publish_due(s, now, on_publish, &sn, &count,
-					      &e),
-			 0);
+	assert_int_equal(
+		newsroom_publish_due(s, now, on_publish, &sn, &count, &e), 0);
 	assert_int_equal(count, 0);
 	assert_int_equal(sn.calls, 1);
 
@@ -123,18 +122,16 @@ static void test_publish_due(void **state)
 	struct arena *a = arena_new(0);
 	struct store_audit *au;
 	size_t n;
-	assert_int_equal(store_audit_list(s, a, "article", past, 0, 0, &au, &n,
-					  &e),
-			 0);
+	assert_int_equal(
+		store_audit_list(s, a, "article", past, 0, 0, &au, &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(au[0].action, "article.publish");
 	assert_int_equal(au[0].user_id, 0);
 	arena_free(a);
 
 	/* An hour later the future one goes. */
-	assert_int_equal(newsroom_publish_due(s, now + 3600, NULL, NULL, &count,
-					      &e),
-			 0);
+	assert_int_equal(
+		newsroom_publish_due(s, now + 3600, NULL, NULL, &count, &e), 0);
 	assert_int_equal(count, 1);
 	assert_int_equal(status_of(s, future), STORE_STATUS_PUBLISHED);
 	store_close(s);
@@ -163,9 +160,8 @@ static void test_thread_publishes_on_time(void **state)
 	struct seen sn = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	struct newsroom_scheduler *sch = NULL;
 	struct err e = {0};
-	assert_int_equal(newsroom_scheduler_start(s, 0, on_publish, &sn, &sch,
-						  &e),
-			 0);
+	assert_int_equal(
+		newsroom_scheduler_start(s, 0, on_publish, &sn, &sch, &e), 0);
 	int live = 0;
 	while (!live && (int64_t)time(NULL) < at + 3) {
 		live = status_of(s, id) == STORE_STATUS_PUBLISHED;
@@ -177,8 +173,8 @@ static void test_thread_publishes_on_time(void **state)
 	}
 	struct timespec wall;
 	clock_gettime(CLOCK_REALTIME, &wall);
-	double late = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9 -
-		      (double)at;
+	double late =
+		(double)wall.tv_sec + (double)wall.tv_nsec / 1e9 - (double)at;
 	assert_true(live);
 	/* within a second of its time (the interval is 250 ms) */
 	assert_true(late < 1.0);
@@ -202,9 +198,8 @@ static void test_stop_right_away(void **state)
 	struct newsroom_scheduler *sch = NULL;
 	struct err e = {0};
 	/* a long interval: stop must not wait for it */
-	assert_int_equal(newsroom_scheduler_start(s, 60000, NULL, NULL, &sch,
-						  &e),
-			 0);
+	assert_int_equal(
+		newsroom_scheduler_start(s, 60000, NULL, NULL, &sch, &e), 0);
 	sleep_ms(30);
 	double t0 = mono();
 	newsroom_scheduler_stop(sch);
