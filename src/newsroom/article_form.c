@@ -563,11 +563,18 @@ static void nr_translation_options(struct http_req *r, struct render_val *a,
 					       list[i].title),
 				  list[i].id == linked);
 		}
-		if (has && !seen)
-			nr_option(opts, arena_printf(r->a, "%" PRId64, tr.id),
+		/* The linked (or chosen) one even when it is older than the
+		 * latest NR_TRANSLATION_OPTIONS. */
+		struct store_article chosen;
+		if (linked && !seen &&
+		    store_article_get(app->store, r->a, linked, &chosen, &e) ==
+			    0 &&
+		    !strcmp(chosen.edition, ce->code))
+			nr_option(opts,
+				  arena_printf(r->a, "%" PRId64, chosen.id),
 				  arena_printf(r->a, "[%s] %s", ce->code,
-					       tr.title),
-				  tr.id == linked);
+					       chosen.title),
+				  1);
 	}
 }
 

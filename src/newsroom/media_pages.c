@@ -430,7 +430,8 @@ int page_newsroom_media_upload(struct http_req *r)
 	if (!file || file->len == 0)
 		return mp_upload_fail(r, &me, 400, mp_t(r, "err_no_file"),
 				      typed);
-	/* the name is for the log only, cut and escaped */
+	/* the name is for the log only (cut; the parser refused control
+	 * characters and invalid UTF-8 in it) */
 	const char *fname = file->filename ? file->filename : "";
 	enum media_type type = media_sniff(file->data, file->len);
 	if (type == MEDIA_NONE) {

@@ -404,6 +404,30 @@ test('changing the web address of a published article leaves a 301 behind', asyn
   assert.equal(fieldOf((await open(c, ru)).text, 'slug'), 'shchedryy-yug');
 });
 
+test('a translation is linked by picking the article of the other edition', async () => {
+  const c = await loggedIn('editor');
+  const en = await create(c, { title: 'Translated story' });
+  const page = await c.get(`/newsroom/articles/new?translation_of=${en}`);
+  assert.equal(page.status, 200);
+  const f = formOf(page.text);
+  assert.equal(f.edition, 'ru');
+  assert.equal(f.translation_id, String(en));
+  let r = await c.post('/newsroom/articles/new', { ...f, title: 'Переведённая история', body_md: 'Текст.' });
+  assert.equal(r.status, 303);
+  const ru = Number(/articles\/(\d+)/.exec(r.headers.get('location'))[1]);
+  const ruPage = await open(c, ru);
+  assert.match(ruPage.text, new RegExp(`<a href="/newsroom/articles/${en}">Translated story</a> \\(English\\)`));
+  const enPage = await open(c, en);
+  assert.match(enPage.text, new RegExp(`<a href="/newsroom/articles/${ru}">Переведённая история</a>`));
+  // a second Russian article cannot join the same pair
+  r = await c.post('/newsroom/articles/new', { ...f, title: 'Другой перевод' });
+  assert.equal(r.status, 422);
+  assert.match(r.text, /already has a translation/);
+  // nor can an article of the same edition be its translation
+  r = await c.post('/newsroom/articles/new', article({ translation_id: String(en) }));
+  assert.equal(r.status, 422);
+});
+
 test('autosave keeps drafts as revisions; published text stays untouched', async () => {
   const c = await loggedIn('author2');
   await c.get('/newsroom/articles/new');
