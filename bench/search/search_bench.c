@@ -70,8 +70,10 @@ static size_t sample_words(sqlite3 *db, const char *ed, int n, char **words)
 	while (sqlite3_step(st) == SQLITE_ROW && nw < MAX_WORDS) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 		char *copy = strdup(t ? t : "");
-		for (char *save, *w = strtok_r(copy, " ,.:;!?«»\"'()—-", &save);
-		     w && nw < MAX_WORDS; w = strtok_r(NULL, " ,.:;!?«»\"'()—-", &save)) {
+		/* ASCII separators only: strtok works on bytes, and the
+		 * bytes of «, » or — also occur inside Cyrillic letters. */
+		for (char *save, *w = strtok_r(copy, " ,.:;!?\"'()-", &save);
+		     w && nw < MAX_WORDS; w = strtok_r(NULL, " ,.:;!?\"'()-", &save)) {
 			size_t chars = 0;
 			for (const char *p = w; *p; p++)
 				chars += ((unsigned char)*p & 0xC0) != 0x80;
