@@ -178,6 +178,10 @@ int main(int argc, char **argv)
 					return 1;
 				}
 				double dt = now_ms() - t0;
+				if (getenv("SEARCH_BENCH_SLOW") &&
+				    dt > atof(getenv("SEARCH_BENCH_SLOW")))
+					fprintf(stderr, "slow %.1f ms: %s (%zu)\n",
+						dt, text, total);
 				if (i < 0)
 					continue;
 				r.ms[r.n++] = dt;

@@ -40,6 +40,7 @@
 #include "util/xmalloc.h"
 
 #include <inttypes.h>
+#include <libstemmer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,8 +501,8 @@ static void search_cyr_lower(uint32_t c, struct buf *out)
 /* Append the widened form of word string s[0..n) (FTS5 string contents,
  * inner quotes doubled) to out: `("s" OR "form" ...)`, or `"s"` when its
  * last letter run is not a Cyrillic word of 4 letters or more. */
-static void search_widen_word(struct arena *a, const char *s, size_t n,
-			      struct buf *out)
+static void search_widen_word(struct arena *a, struct sb_stemmer *stemmer,
+			      const char *s, size_t n, struct buf *out)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	/* The last run of Cyrillic letters that ends the word's letters. */
@@ -582,16 +583,34 @@ static void search_widen_word(struct arena *a, const char *s, size_t n,
 				a, "%.*s%s%s", (int)(last - 2), low.data,
 				low.data + last, i2 ? "е" : "а");
 	}
+	/* Keep one form per distinct stem (the stemmer and the folding are
+	 * the tokenizer's for these letters): usually one or two phrases
+	 * remain, and each costs the query a doclist walk. cand[0], the word
+	 * as typed, stands for the stem of its lower case form. */
 	const char *forms[sizeof cand / sizeof *cand];
+	const char *stems[sizeof cand / sizeof *cand];
 	size_t n_distinct = 0;
-	for (size_t f = 0; f < n_cand; f++) {
-		int dup = f > 0 && !strcmp(cand[f], low.data); /* typed word */
+	for (size_t f = 0; f < n_cand && stemmer; f++) {
+		const char *lc = f == 0 ? low.data : cand[f];
+		const sb_symbol *st = sb_stemmer_stem(
+			stemmer, (const sb_symbol *)lc, (int)strlen(lc));
+		if (!st)
+			break;
+		const char *stem = arena_strndup(
+			a, (const char *)st, (size_t)sb_stemmer_length(stemmer));
+		int dup = 0;
 		for (size_t j = 0; j < n_distinct && !dup; j++)
-			dup = !strcmp(forms[j], cand[f]);
-		if (!dup)
+			dup = !strcmp(stems[j], stem);
+		if (!dup) {
+			stems[n_distinct] = stem;
 			forms[n_distinct++] = cand[f];
+		}
 	}
-	buf_putc(out, '(');
+	if (n_distinct == 0) /* no stemmer: every form */
+		for (size_t f = 0; f < n_cand; f++)
+			forms[n_distinct++] = cand[f];
+	if (n_distinct > 1)
+		buf_putc(out, '(');
 	for (size_t f = 0; f < n_distinct; f++) {
 		buf_puts(out, f ? " OR \"" : "\"");
 		buf_append(out, s, run_start);
@@ -599,7 +618,8 @@ static void search_widen_word(struct arena *a, const char *s, size_t n,
 		buf_append(out, s + run_end, n - run_end);
 		buf_putc(out, '"');
 	}
-	buf_putc(out, ')');
+	if (n_distinct > 1)
+		buf_putc(out, ')');
 }
 
 /* The match expression with its single Cyrillic words widened (see
@@ -609,7 +629,9 @@ static const char *search_widen(struct arena *a, const char *match)
 {
 	struct buf out;
 	buf_init(&out, a);
+	const char *res = match; /* until the whole expression parsed */
 	size_t widened = 0;
+	struct sb_stemmer *stemmer = NULL; /* Snowball keeps state: ours */
 	const char *p = match;
 	/* FTS5 has no implicit AND next to a parenthesis: every term is
 	 * joined with an explicit one. */
@@ -619,14 +641,14 @@ static const char *search_widen(struct arena *a, const char *match)
 			continue;
 		}
 		if (*p != '"')
-			return match;
+			goto out;
 		if (out.len)
 			buf_puts(&out, " AND ");
 		const char *start = ++p;
 		int space = 0;
 		for (;; p++) {
 			if (!*p)
-				return match;
+				goto out;
 			if (*p == '"' && p[1] == '"') {
 				p++;
 				continue;
@@ -646,10 +668,130 @@ static const char *search_widen(struct arena *a, const char *match)
 				buf_putc(&out, *p++);
 			continue;
 		}
-		search_widen_word(a, start, len, &out);
+		if (!stemmer)
+			stemmer = sb_stemmer_new("russian", "UTF_8");
+		search_widen_word(a, stemmer, start, len, &out);
 		widened++;
 	}
-	return out.data;
+	res = out.data;
+out:
+	if (stemmer)
+		sb_stemmer_delete(stemmer);
+	return res;
+}
+
+/* ---- ranking -------------------------------------------------------- */
+
+/*
+ * gazette_rank(fts_table, w_title, w_lead, w_body, w_meta): BM25 without
+ * the IDF factor, negated like FTS5's bm25() (lower is better). FTS5's
+ * bm25() finds each phrase's IDF by walking the phrase's whole doclist
+ * once per query: a few milliseconds per common word at 200,000
+ * articles, and a widened Russian word is several phrases. Every
+ * candidate matches every term anyway (terms are ANDed), so IDF would
+ * only weigh one query word against another; term frequency with length
+ * normalisation and the column weights is what orders the results.
+ * Per row it reads the row's token count and its phrase instances; the
+ * average row length comes once per query from FTS5's totals.
+ */
+#define SEARCH_RANK_K1 1.2
+#define SEARCH_RANK_B 0.75
+#define SEARCH_RANK_PHRASES 64 /* phrases that count; more are ignored */
+
+static void search_rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
+			   sqlite3_context *ctx, int nval, sqlite3_value **val)
+{
+	double *avg = api->xGetAuxdata(fts, 0);
+	int rc = SQLITE_OK;
+	if (!avg) {
+		sqlite3_int64 rows = 0, tokens = 0;
+		rc = api->xRowCount(fts, &rows);
+		if (rc == SQLITE_OK)
+			rc = api->xColumnTotalSize(fts, -1, &tokens);
+		if (rc == SQLITE_OK) {
+			avg = sqlite3_malloc(sizeof *avg);
+			if (!avg)
+				rc = SQLITE_NOMEM;
+		}
+		if (rc == SQLITE_OK) {
+			*avg = rows > 0 && tokens > 0 ?
+				       (double)tokens / (double)rows :
+				       1.0;
+			rc = api->xSetAuxdata(fts, avg, sqlite3_free);
+		}
+		if (rc != SQLITE_OK) {
+			sqlite3_result_error_code(ctx, rc);
+			return;
+		}
+	}
+	double f[SEARCH_RANK_PHRASES] = {0};
+	int n_inst = 0, dl = 0;
+	rc = api->xInstCount(fts, &n_inst);
+	for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
+		int ph, col, off;
+		rc = api->xInst(fts, i, &ph, &col, &off);
+		if (rc == SQLITE_OK && ph >= 0 && ph < SEARCH_RANK_PHRASES)
+			f[ph] += col >= 0 && col < nval ?
+					 sqlite3_value_double(val[col]) :
+					 1.0;
+	}
+	if (rc == SQLITE_OK)
+		rc = api->xColumnSize(fts, -1, &dl);
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	double norm = SEARCH_RANK_K1 *
+		      (1.0 - SEARCH_RANK_B + SEARCH_RANK_B * (double)dl / *avg);
+	double score = 0;
+	int n_phrase = api->xPhraseCount(fts);
+	for (int p = 0; p < n_phrase && p < SEARCH_RANK_PHRASES; p++)
+		if (f[p] > 0)
+			score += f[p] * (SEARCH_RANK_K1 + 1.0) / (f[p] + norm);
+	sqlite3_result_double(ctx, -score);
+}
+
+/* Register gazette_rank on db (the documented way to reach fts5_api, as
+ * search_tokenizer_register does). Called the first time a connection's
+ * search statement does not prepare for want of it. */
+static int search_rank_register(sqlite3 *db, struct err *e)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr",
+					  NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) != SQLITE_ROW)
+		rc = SQLITE_ERROR;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK || !api || api->iVersion < 2)
+		return err_set(e, ERR_DB, "search: no fts5 api: %s",
+			       sqlite3_errmsg(db));
+	rc = api->xCreateFunction(api, "gazette_rank", NULL, search_rank_fn,
+				  NULL);
+	if (rc != SQLITE_OK)
+		return err_set(e, ERR_DB, "search: gazette_rank: %s",
+			       sqlite3_errstr(rc));
+	return 0;
+}
+
+/* store_stmt for SQL that calls gazette_rank, registering it on the
+ * connection first when it is not there yet. */
+static int search_stmt(struct store_conn *c, const char *sql,
+		       sqlite3_stmt **out, struct err *e)
+{
+	struct err first = {0};
+	int rc = store_stmt(c, sql, out, &first);
+	if (rc == 0)
+		return 0;
+	if (!strstr(first.msg, "no such function: gazette_rank")) {
+		if (e)
+			*e = first;
+		return rc;
+	}
+	rc = search_rank_register(c->db, e);
+	return rc ? rc : store_stmt(c, sql, out, e);
 }
 
 /* ---- the query ------------------------------------------------------ */
@@ -658,17 +800,18 @@ static const char *search_widen(struct arena *a, const char *match)
  * Candidates, then order. The inner query walks the matches newest id
  * first (CROSS JOIN keeps the FTS table the outer loop, so FTS5 hands
  * out rowids in descending order and no sort happens), joins each to its
- * article for the filters, and stops after ?9 rows: bm25 runs for those
- * only. MATERIALIZED keeps bm25 evaluated while the FTS cursor is on its
- * row. The outer query ranks them: bm25 (negative, lower is better) times
- * the recency factor of src/search/README.md, or newest first.
+ * article for the filters, and stops after ?9 rows: gazette_rank runs
+ * for those only. MATERIALIZED keeps it evaluated while the FTS cursor is
+ * on its row. The outer query orders them: the rank (negative, lower is
+ * better; title 10, lead 4, body 1, meta 2 as src/search/README.md
+ * suggests) times the README's recency factor, or newest first.
  */
 static const char *search_rank_sql(struct arena *a, int64_t idx)
 {
 	return arena_printf(
 		a,
 		"WITH cand AS MATERIALIZED (SELECT a.id AS id, a.publish_at AS "
-		"at, bm25(article_fts_%1$" PRId64 ", 10.0, 4.0, 1.0, 2.0) AS "
+		"at, gazette_rank(article_fts_%1$" PRId64 ", 10.0, 4.0, 1.0, 2.0) AS "
 		"score FROM article_fts_%1$" PRId64 " CROSS JOIN articles a ON "
 		"a.id = article_fts_%1$" PRId64 ".rowid WHERE article_fts_%1$" PRId64
 		" MATCH ?1 AND a.edition = ?2 AND a.status = 3 AND "
@@ -689,8 +832,9 @@ static const char *search_hit_sql(struct arena *a, int64_t idx)
 		a,
 		"SELECT " STORE_ARTICLE_COLUMNS_NOBODY
 		", highlight(article_fts_%1$" PRId64
-		", 0, char(2), char(3)), snippet(article_fts_%1$" PRId64
-		", 2, char(2), char(3), '…', ?3), highlight(article_fts_%1$" PRId64
+		", 0, char(2), char(3)), CASE WHEN instr(highlight(article_fts_%1$" PRId64
+		", 1, char(2), char(3)), char(2)) THEN NULL ELSE snippet(article_fts_%1$" PRId64
+		", 2, char(2), char(3), '…', ?3) END, highlight(article_fts_%1$" PRId64
 		", 1, char(2), char(3)) FROM article_fts_%1$" PRId64
 		" CROSS JOIN articles a ON a.id = article_fts_%1$" PRId64
 		".rowid LEFT JOIN view_counts v ON v.article_id = a.id WHERE "
@@ -765,7 +909,7 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 	if (rc || !idx)
 		goto out;
 
-	rc = store_stmt(c, search_rank_sql(a, idx), &st, e);
+	rc = search_stmt(c, search_rank_sql(a, idx), &st, e);
 	if (rc)
 		goto out;
 	store_bind_text(st, 1, match);
@@ -815,7 +959,12 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 			h->title_hl = store_col_text(a, st, 24);
 			char *body = store_col_text(a, st, 25);
 			char *lead = store_col_text(a, st, 26);
-			h->snippet = strchr(body, '\x02') || !*lead ? body :
+			/* The lead when it matched (then the body snippet
+			 * was not even made: it is the costly part), else
+			 * the body's best fragment when that matched, else
+			 * the lead as a summary. */
+			h->snippet = strchr(lead, '\x02') ? lead :
+				     strchr(body, '\x02') || !*lead ? body :
 								      lead;
 			got++;
 		}
