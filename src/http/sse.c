@@ -129,10 +129,13 @@ int http_sse_open(struct http_req *r, const char *channel, int64_t last_id,
 	int k = snprintf(retry, sizeof retry, "retry: %d\n\n", SSE_RETRY_MS);
 	live_sub_push(s->sub, retry, (size_t)k);
 
-	/* 4 KB blocks: the reader copies into libmicrohttpd's own write
-	 * buffer, so this only hints how much to ask for at a time. */
+	/* libmicrohttpd 0.9.75 callocs block_size bytes with every
+	 * callback response and uses them only for bodies that are not
+	 * chunked (HTTP/1.0 clients); chunked streams are read straight
+	 * into the connection's write buffer. With 10,000 readers a 4 KB
+	 * block was 40 MB of zeroed memory: keep it small. */
 	struct MHD_Response *resp = MHD_create_response_from_callback(
-		MHD_SIZE_UNKNOWN, 4096, http_sse_read, s, http_sse_free);
+		MHD_SIZE_UNKNOWN, 256, http_sse_read, s, http_sse_free);
 	if (!resp) {
 		http_sse_free(s);
 		http_reply_error(r, 500, "cannot start the stream");

@@ -751,10 +751,181 @@ static void search_rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 	sqlite3_result_double(ctx, -score);
 }
 
-/* Register gazette_rank on db (the documented way to reach fts5_api, as
- * search_tokenizer_register does). Called the first time a connection's
- * search statement does not prepare for want of it. */
-static int search_rank_register(sqlite3 *db, struct err *e)
+/* ---- snippets ------------------------------------------------------- */
+
+/*
+ * gazette_snippet(fts_table, col, words): the best fragment of about
+ * `words` tokens of column col, U+0002/U+0003 around matched phrases,
+ * "…" where the text was cut; the first `words` tokens when nothing
+ * matched there. The same contract as FTS5's snippet(), built cheaper:
+ * snippet() tokenizes the whole column twice (finding sentences, then
+ * highlighting), and tokenizing is the stemmer's work on every word,
+ * the larger part of a results page's time. Here the window comes from
+ * the match positions FTS5 already has (xInst), and the column is
+ * tokenized once, only up to the end of the window. The window is the
+ * one with the most distinct phrases, the earliest of those, with a
+ * quarter of it before the first match as context.
+ */
+#define SEARCH_SNIPPET_MAX 64 /* words */
+
+struct search_snip {
+	int first, last; /* token window */
+	int tok;         /* tokens seen */
+	int starts[SEARCH_SNIPPET_MAX], ends[SEARCH_SNIPPET_MAX]; /* bytes */
+};
+
+static int search_snip_cb(void *ctx, int tflags, const char *token, int n,
+			  int start, int end)
+{
+	(void)token;
+	(void)n;
+	struct search_snip *sn = ctx;
+	if (tflags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	int i = sn->tok++;
+	if (i > sn->last)
+		return SQLITE_DONE; /* past the window: stop tokenizing */
+	if (i >= sn->first) {
+		sn->starts[i - sn->first] = start;
+		sn->ends[i - sn->first] = end;
+	}
+	return SQLITE_OK;
+}
+
+static void search_snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
+			      sqlite3_context *ctx, int nval,
+			      sqlite3_value **val)
+{
+	if (nval < 2) {
+		sqlite3_result_error(ctx, "gazette_snippet: col, words", -1);
+		return;
+	}
+	int col = sqlite3_value_int(val[0]);
+	int words = sqlite3_value_int(val[1]);
+	if (words < 4)
+		words = 4;
+	if (words > SEARCH_SNIPPET_MAX)
+		words = SEARCH_SNIPPET_MAX;
+	const char *text = NULL;
+	int len = 0, ntok = 0, n_inst = 0;
+	int rc = api->xColumnText(fts, col, &text, &len);
+	if (rc == SQLITE_OK)
+		rc = api->xColumnSize(fts, col, &ntok);
+	if (rc == SQLITE_OK)
+		rc = api->xInstCount(fts, &n_inst);
+	if (rc != SQLITE_OK) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	if (!text || len == 0 || ntok == 0) {
+		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		return;
+	}
+	/* Matches in col: token offset, phrase and phrase length. Instances
+	 * come ordered by column, then offset. */
+	int *off = sqlite3_malloc64((sizeof(int) * 3) * (size_t)(n_inst + 1));
+	if (!off) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	int *phr = off + n_inst + 1, *plen = phr + n_inst + 1, m = 0;
+	for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
+		int ph, c, o;
+		rc = api->xInst(fts, i, &ph, &c, &o);
+		if (rc == SQLITE_OK && c == col) {
+			off[m] = o;
+			phr[m] = ph;
+			plen[m] = api->xPhraseSize(fts, ph);
+			m++;
+		}
+	}
+	struct search_snip sn = {0};
+	int best = -1, best_score = 0;
+	for (int i = 0; rc == SQLITE_OK && i < m; i++) {
+		/* distinct phrases in [off[i], off[i] + words) */
+		uint64_t seen = 0;
+		int score = 0;
+		for (int j = i; j < m && off[j] < off[i] + words; j++) {
+			uint64_t bit = 1ull << (phr[j] & 63);
+			if (!(seen & bit)) {
+				seen |= bit;
+				score++;
+			}
+		}
+		if (score > best_score) {
+			best_score = score;
+			best = i;
+		}
+	}
+	sn.first = best < 0 ? 0 : off[best] - words / 4;
+	if (sn.first + words > ntok)
+		sn.first = ntok - words;
+	if (sn.first < 0)
+		sn.first = 0;
+	sn.last = sn.first + words - 1;
+	if (sn.last > ntok - 1)
+		sn.last = ntok - 1;
+	if (rc == SQLITE_OK) {
+		rc = api->xTokenize(fts, text, len, &sn, search_snip_cb);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc == SQLITE_OK && sn.tok <= sn.first) /* fewer tokens than said */
+		rc = SQLITE_CORRUPT_VTAB;
+	if (rc != SQLITE_OK) {
+		sqlite3_free(off);
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	int last = sn.tok - 1 < sn.last ? sn.tok - 1 : sn.last;
+	sqlite3_str *out = sqlite3_str_new(NULL);
+	if (sn.first > 0)
+		sqlite3_str_appendall(out, "…");
+	/* Walk the window's tokens; a token inside a match instance (from
+	 * its first token to its phrase length) is marked, adjacent marked
+	 * tokens share one pair of markers. */
+	int pos = sn.starts[0], open = 0, k = 0;
+	for (int t = sn.first; t <= last; t++) {
+		int marked = 0;
+		while (k < m && off[k] + plen[k] <= t)
+			k++;
+		for (int j = k; j < m && off[j] <= t && !marked; j++)
+			marked = t < off[j] + plen[j];
+		int ts = sn.starts[t - sn.first], te = sn.ends[t - sn.first];
+		if (marked && !open) {
+			sqlite3_str_append(out, text + pos, ts - pos);
+			sqlite3_str_appendchar(out, 1, '\x02');
+			pos = ts;
+			open = 1;
+		} else if (!marked && open) {
+			sqlite3_str_appendchar(out, 1, '\x03');
+			open = 0;
+		}
+		sqlite3_str_append(out, text + pos, te - pos);
+		pos = te;
+	}
+	if (open)
+		sqlite3_str_appendchar(out, 1, '\x03');
+	if (last < ntok - 1)
+		sqlite3_str_appendall(out, "…");
+	sqlite3_free(off);
+	rc = sqlite3_str_errcode(out);
+	int n = sqlite3_str_length(out);
+	char *res = sqlite3_str_finish(out);
+	if (rc != SQLITE_OK) {
+		sqlite3_free(res);
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	sqlite3_result_text(ctx, res ? res : "", n, res ? sqlite3_free :
+							  SQLITE_STATIC);
+}
+
+/* Register gazette_rank and gazette_snippet on db (the documented way to
+ * reach fts5_api, as search_tokenizer_register does). Called the first
+ * time a connection's search statement does not prepare for want of
+ * them. */
+static int search_funcs_register(sqlite3 *db, struct err *e)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st = NULL;
@@ -770,14 +941,17 @@ static int search_rank_register(sqlite3 *db, struct err *e)
 			       sqlite3_errmsg(db));
 	rc = api->xCreateFunction(api, "gazette_rank", NULL, search_rank_fn,
 				  NULL);
+	if (rc == SQLITE_OK)
+		rc = api->xCreateFunction(api, "gazette_snippet", NULL,
+					  search_snippet_fn, NULL);
 	if (rc != SQLITE_OK)
-		return err_set(e, ERR_DB, "search: gazette_rank: %s",
+		return err_set(e, ERR_DB, "search: functions: %s",
 			       sqlite3_errstr(rc));
 	return 0;
 }
 
-/* store_stmt for SQL that calls gazette_rank, registering it on the
- * connection first when it is not there yet. */
+/* store_stmt for SQL that calls gazette_rank or gazette_snippet,
+ * registering them on the connection first when they are not there. */
 static int search_stmt(struct store_conn *c, const char *sql,
 		       sqlite3_stmt **out, struct err *e)
 {
@@ -785,12 +959,12 @@ static int search_stmt(struct store_conn *c, const char *sql,
 	int rc = store_stmt(c, sql, out, &first);
 	if (rc == 0)
 		return 0;
-	if (!strstr(first.msg, "no such function: gazette_rank")) {
+	if (!strstr(first.msg, "no such function: gazette_")) {
 		if (e)
 			*e = first;
 		return rc;
 	}
-	rc = search_rank_register(c->db, e);
+	rc = search_funcs_register(c->db, e);
 	return rc ? rc : store_stmt(c, sql, out, e);
 }
 
@@ -833,8 +1007,8 @@ static const char *search_hit_sql(struct arena *a, int64_t idx)
 		"SELECT " STORE_ARTICLE_COLUMNS_NOBODY
 		", highlight(article_fts_%1$" PRId64
 		", 0, char(2), char(3)), CASE WHEN instr(highlight(article_fts_%1$" PRId64
-		", 1, char(2), char(3)), char(2)) THEN NULL ELSE snippet(article_fts_%1$" PRId64
-		", 2, char(2), char(3), '…', ?3) END, highlight(article_fts_%1$" PRId64
+		", 1, char(2), char(3)), char(2)) THEN NULL ELSE gazette_snippet(article_fts_%1$" PRId64
+		", 2, ?3) END, highlight(article_fts_%1$" PRId64
 		", 1, char(2), char(3)) FROM article_fts_%1$" PRId64
 		" CROSS JOIN articles a ON a.id = article_fts_%1$" PRId64
 		".rowid LEFT JOIN view_counts v ON v.article_id = a.id WHERE "
@@ -946,7 +1120,7 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 	size_t got = 0;
 	const char *hsql = search_hit_sql(a, idx);
 	for (size_t i = 0; i < n_ids; i++) {
-		rc = store_stmt(c, hsql, &st, e);
+		rc = search_stmt(c, hsql, &st, e);
 		if (rc)
 			goto out;
 		store_bind_text(st, 1, match);
