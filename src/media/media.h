@@ -245,39 +245,7 @@ int media_srcset(struct arena *a, const struct store_media *m,
 
 /* ---- the library in the store --------------------------------------- */
 
-/*
- * These complete store.h's store_media_add and store_media_get for the
- * media library; they follow store.h's conventions (arena results, 0 or
- * a negative ERR_*, `e` filled) and live in media/library.c on the
- * SQLite backend's helpers. They belong in store/ next to
- * store_media_add (declarations to store.h): move them when store/ is
- * free to edit.
- */
-
-struct store_media_filter {
-	const char *q;       /* substring of alt, caption or credit (ASCII
-			       * case-insensitive), NULL or "": any */
-	int64_t uploaded_by; /* only this user's uploads, 0: anyone's */
-	size_t limit;        /* items per page, 1..200 (0: 24) */
-	size_t offset;       /* items to skip */
-};
-
-/* The media whose original has this SHA-256 (hex), with its variants
- * (arena memory), the oldest when there are several. ERR_NOTFOUND. */
-int store_media_find_sha256(store *s, struct arena *a, const char *sha256,
-			    struct store_media *out, struct err *e);
-
-/* A page of media matching f, newest first (created_at, then id), each
- * with its variants; *total counts every match (for the pager). Arena
- * memory. */
-int store_media_list(store *s, struct arena *a,
-		     const struct store_media_filter *f,
-		     struct store_media **out, size_t *n, size_t *total,
-		     struct err *e);
-
-/* Set alt, caption and credit of media id (NULL sets ""). ERR_NOTFOUND
- * when there is no such media. */
-int store_media_update(store *s, int64_t id, const char *alt,
-		       const char *caption, const char *credit, struct err *e);
+/* The media library queries (store_media_find_sha256, store_media_list,
+ * store_media_update) are declared in store/store.h. */
 
 #endif

@@ -1,15 +1,10 @@
 /*
- * library.c - the media library's queries that store.h does not have
- * yet: find by SHA-256 (deduplication), a page of the library with a
- * text filter, and editing alt text, caption and credit. Declared in
- * media.h (see there for the contracts).
- *
- * SQLite backend code on store/internal.h's helpers, written here
- * because src/store was not ours to edit when the library was built:
- * it belongs in store/sqlite_media.c (declarations to store.h), and
- * moves there unchanged. Not for files or images (files.c, variants.c).
+ * sqlite_media_library.c - the media library's queries: find by SHA-256
+ * (deduplication), a page of the library with a text filter, and editing
+ * alt text, caption and credit. Declared in store.h. Not for files or
+ * images (src/media/).
  */
-#include "media/media.h"
+#include "store/store.h"
 
 #include "store/internal.h"
 #include "util/arena.h"

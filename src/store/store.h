@@ -443,6 +443,34 @@ int store_media_add(store *s, struct store_media *m, struct err *e);
 int store_media_get(store *s, struct arena *a, int64_t id,
 		    struct store_media *out, struct err *e);
 
+/* Media library queries. */
+struct store_media_filter {
+	const char *q;       /* substring of alt, caption or credit (ASCII
+			       * case-insensitive), NULL or "": any */
+	int64_t uploaded_by; /* only this user's uploads, 0: anyone's */
+	size_t limit;        /* items per page, 1..200 (0: 24) */
+	size_t offset;       /* items to skip */
+};
+
+/* The media whose original has this SHA-256 (hex), with its variants
+ * (arena memory), the oldest when there are several. ERR_NOTFOUND. */
+int store_media_find_sha256(store *s, struct arena *a, const char *sha256,
+			    struct store_media *out, struct err *e);
+
+/* A page of media matching f, newest first (created_at, then id), each
+ * with its variants; *total counts every match (for the pager). Arena
+ * memory. */
+int store_media_list(store *s, struct arena *a,
+		     const struct store_media_filter *f,
+		     struct store_media **out, size_t *n, size_t *total,
+		     struct err *e);
+
+/* Set alt, caption and credit of media id (NULL sets ""). ERR_NOTFOUND
+ * when there is no such media. */
+int store_media_update(store *s, int64_t id, const char *alt,
+		       const char *caption, const char *credit, struct err *e);
+
+
 /* ---- redirects ------------------------------------------------------ */
 
 /* Add or replace the redirect from_path -> to_path (code 301, 302, 307
