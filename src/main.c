@@ -455,13 +455,20 @@ static int cmd_demo(int argc, char **argv)
 
 /* Progress of store_search_reindex on a terminal: one line per edition,
  * rewritten in place. */
-static void main_reindex_progress(const char *edition, size_t done,
-				  size_t total, void *ctx)
+static void main_reindex_progress(const char *edition, const char *phase,
+				  size_t done, size_t total, void *ctx)
 {
 	if (!*(int *)ctx)
 		return;
-	fprintf(stderr, "\r  %s: %zu / %zu articles (%zu%%)", edition, done,
-		total, total ? done * 100 / total : 100);
+	if (!strcmp(phase, "index"))
+		fprintf(stderr, "\r\033[K  %s: indexed %zu / %zu articles (%zu%%)",
+			edition, done, total, total ? done * 100 / total : 100);
+	else if (!strcmp(phase, "merge"))
+		fprintf(stderr, "\r\033[K  %s: merging the index, step %zu",
+			edition, done);
+	else
+		fprintf(stderr, "\r\033[K  %s: %zu articles, index swapped in\n",
+			edition, done);
 	fflush(stderr);
 }
 
@@ -501,7 +508,7 @@ static int cmd_reindex(int argc, char **argv)
 	int rc = store_search_reindex(app->store, edition, 0,
 				      main_reindex_progress, &tty, &e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (tty)
+	if (rc && tty)
 		fputc('\n', stderr);
 	if (rc)
 		fprintf(stderr, "gazette reindex: %s\n", e.msg);

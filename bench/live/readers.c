@@ -37,14 +37,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TAIL 64
+#define TAIL         64
 #define MAX_INFLIGHT 256
 
 struct reader {
 	int fd;
-	int state;          /* 0 connecting, 1 sent, 2 ready (retry seen), 3 dead */
-	char tail[TAIL];    /* last bytes seen, NUL-terminated */
-	int seen;           /* index of the last post whose marker arrived, -1 */
+	int state; /* 0 connecting, 1 sent, 2 ready (retry seen), 3 dead */
+	char tail[TAIL]; /* last bytes seen, NUL-terminated */
+	int seen;        /* index of the last post whose marker arrived, -1 */
 };
 
 static struct reader *rs;
@@ -103,7 +103,8 @@ static int connect_one(int i)
 	rs[i].state = 0;
 	rs[i].seen = -1;
 	rs[i].tail[0] = '\0';
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = (uint32_t)i};
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT,
+				 .data.u32 = (uint32_t)i};
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
@@ -150,17 +151,19 @@ static int post_entry(int event_id, const char *cookie, const char *csrf,
 		else if (*p == ' ')
 			enc[e++] = '+';
 		else
-			e += (size_t)snprintf(enc + e, 4, "%%%02X", (unsigned char)*p);
+			e += (size_t)snprintf(enc + e, 4, "%%%02X",
+					      (unsigned char)*p);
 	}
 	enc[e] = '\0';
 	int blen = snprintf(body, sizeof body, "edition=en&body=%s", enc);
-	int n = snprintf(req, sizeof req,
-			 "POST /newsroom/live/%d/entries HTTP/1.1\r\nHost: "
-			 "127.0.0.1\r\nCookie: %s\r\nX-CSRF-Token: %s\r\nAccept: "
-			 "application/json\r\nContent-Type: "
-			 "application/x-www-form-urlencoded\r\nContent-Length: "
-			 "%d\r\nConnection: close\r\n\r\n%s",
-			 event_id, cookie, csrf, blen, body);
+	int n = snprintf(
+		req, sizeof req,
+		"POST /newsroom/live/%d/entries HTTP/1.1\r\nHost: "
+		"127.0.0.1\r\nCookie: %s\r\nX-CSRF-Token: %s\r\nAccept: "
+		"application/json\r\nContent-Type: "
+		"application/x-www-form-urlencoded\r\nContent-Length: "
+		"%d\r\nConnection: close\r\n\r\n%s",
+		event_id, cookie, csrf, blen, body);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET,
 				 .sin_port = htons((uint16_t)port)};
@@ -184,8 +187,9 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	if (argc != 9) {
-		fprintf(stderr, "usage: readers PORT STREAM_PATH N POSTS EVENT_ID "
-				"COOKIE CSRF SERVER_PID\n");
+		fprintf(stderr,
+			"usage: readers PORT STREAM_PATH N POSTS EVENT_ID "
+			"COOKIE CSRF SERVER_PID\n");
 		return 2;
 	}
 	port = atoi(argv[1]);
@@ -232,8 +236,9 @@ int main(int argc, char **argv)
 					continue;
 				}
 				r->state = 1;
-				struct epoll_event ev = {.events = EPOLLIN,
-							 .data.u32 = evs[j].data.u32};
+				struct epoll_event ev = {
+					.events = EPOLLIN,
+					.data.u32 = evs[j].data.u32};
 				epoll_ctl(epfd, EPOLL_CTL_MOD, r->fd, &ev);
 			}
 			if (evs[j].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
@@ -245,7 +250,8 @@ int main(int argc, char **argv)
 						r->state = 3;
 						dead++;
 					}
-					epoll_ctl(epfd, EPOLL_CTL_DEL, r->fd, NULL);
+					epoll_ctl(epfd, EPOLL_CTL_DEL, r->fd,
+						  NULL);
 					continue;
 				}
 				int was = r->state;
@@ -292,11 +298,13 @@ int main(int argc, char **argv)
 				ssize_t got = read(r->fd, buf, sizeof buf);
 				if (got <= 0) {
 					r->state = 3;
-					epoll_ctl(epfd, EPOLL_CTL_DEL, r->fd, NULL);
+					epoll_ctl(epfd, EPOLL_CTL_DEL, r->fd,
+						  NULL);
 					live--;
 					continue;
 				}
-				if (r->seen != p && feed(r, buf, (size_t)got, marker)) {
+				if (r->seen != p &&
+				    feed(r, buf, (size_t)got, marker)) {
 					r->seen = p;
 					times[got_n++] = now_ms() - tp;
 				}
@@ -323,7 +331,8 @@ int main(int argc, char **argv)
 		int k;
 		while ((k = epoll_wait(epfd, evs, 1024, 0)) > 0)
 			for (int j = 0; j < k; j++)
-				if (read(rs[evs[j].data.u32].fd, buf, sizeof buf) <= 0)
+				if (read(rs[evs[j].data.u32].fd, buf,
+					 sizeof buf) <= 0)
 					epoll_ctl(epfd, EPOLL_CTL_DEL,
 						  rs[evs[j].data.u32].fd, NULL);
 	}
@@ -347,9 +356,10 @@ int main(int argc, char **argv)
 			break; /* exited, not yet reaped by its parent */
 		int k = epoll_wait(epfd, evs, 1024, 5);
 		for (int j = 0; j < k; j++)
-			if (read(rs[evs[j].data.u32].fd, buf, sizeof buf) <= 0) {
-				epoll_ctl(epfd, EPOLL_CTL_DEL, rs[evs[j].data.u32].fd,
-					  NULL);
+			if (read(rs[evs[j].data.u32].fd, buf, sizeof buf) <=
+			    0) {
+				epoll_ctl(epfd, EPOLL_CTL_DEL,
+					  rs[evs[j].data.u32].fd, NULL);
 				closed++;
 			}
 	}

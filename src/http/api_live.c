@@ -2,6 +2,9 @@
  * api_live.c - live coverage for the apps: an event with its entries as
  * JSON, and the same update stream readers get.
  *
+ *   GET /api/v1/live?edition=&state=
+ *       {"events": [...newest start first...]} of one edition (default:
+ *       the default edition), in one state (upcoming, live, ended) or all
  *   GET /api/v1/live/{id}?edition=&page=&per_page=
  *       {"event": {...}, "entries": [...newest first...],
  *        "page": N, "per_page": N, "has_more": bool,
@@ -28,9 +31,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define API_LIVE_PER_PAGE 50
+#define API_LIVE_PER_PAGE     50
 #define API_LIVE_MAX_PER_PAGE 200
-#define API_LIVE_MAX_PAGE 10000
+#define API_LIVE_MAX_PAGE     10000
 
 /* Positive integer parameter in [1, max], def when absent; 400 and -1
  * when bad. */
@@ -43,9 +46,10 @@ static long api_live_int(struct http_req *r, const char *name, long def,
 	int64_t v;
 	if (http_parse_id(s, &v) != 0 || v > max) {
 		char msg[128];
-		snprintf(msg, sizeof msg,
-			 "parameter '%s': expected a whole number from 1 to %ld",
-			 name, max);
+		snprintf(
+			msg, sizeof msg,
+			"parameter '%s': expected a whole number from 1 to %ld",
+			name, max);
 		http_reply_error(r, 400, msg);
 		return -1;
 	}
@@ -67,14 +71,15 @@ static int api_live_event(struct http_req *r, struct store_live_event *ev)
 	if (code) {
 		ce = config_edition_find(app->cfg, code);
 		if (!ce) {
-			http_reply_error(r, 400,
-					 "parameter 'edition': unknown edition code");
+			http_reply_error(
+				r, 400,
+				"parameter 'edition': unknown edition code");
 			return -1;
 		}
 	}
 	struct err e = {0};
-	int rc = store_live_event_get(app->store, r->a, id, ce ? ce->code : NULL,
-				      ev, &e);
+	int rc = store_live_event_get(app->store, r->a, id,
+				      ce ? ce->code : NULL, ev, &e);
 	if (rc == 0 && !ev->edition) /* no texts in any edition */
 		rc = ERR_NOTFOUND;
 	if (rc == ERR_NOTFOUND) {
@@ -94,6 +99,50 @@ static int api_live_event(struct http_req *r, struct store_live_event *ev)
 	}
 	r->edition = ce->code;
 	r->prefix = ce->prefix;
+	return 0;
+}
+
+int api_live_list(struct http_req *r)
+{
+	const char *code = http_query_get(r, "edition");
+	const struct config_edition *ce = config_edition_find(
+		app->cfg, code ? code : app->cfg->default_edition);
+	if (!ce) {
+		http_reply_error(r, 400,
+				 "parameter 'edition': unknown edition code");
+		return 0;
+	}
+	const char *st = http_query_get(r, "state");
+	int state = -1;
+	for (int i = 0; st && i < 3; i++)
+		if (!strcmp(st, page_live_state_name(i)))
+			state = i;
+	if (st && state < 0) {
+		http_reply_error(
+			r, 400,
+			"parameter 'state': expected upcoming, live or ended");
+		return 0;
+	}
+	struct store_live_event *evs;
+	size_t n;
+	struct err e = {0};
+	if (store_live_event_list(app->store, r->a, ce->code, state, &evs, &n,
+				  &e)) {
+		log_error("req %s: live events: %s", r->id, e.msg);
+		http_reply_error(r, 500, "storage error");
+		return 0;
+	}
+	struct render_json j;
+	render_json_init(&j, &r->out);
+	render_json_obj_begin(&j, NULL);
+	render_json_arr_begin(&j, "events");
+	for (size_t i = 0; i < n; i++)
+		page_live_event_json(r, &j, NULL, &evs[i]);
+	render_json_arr_end(&j);
+	render_json_obj_end(&j);
+	buf_putc(&r->out, '\n');
+	http_header_add(r, "Cache-Control", "public, max-age=5");
+	http_reply_buf(r, 200, "application/json; charset=utf-8");
 	return 0;
 }
 

@@ -318,6 +318,7 @@ int api_search(struct http_req *r);
 
 int page_live_stream(struct http_req *r);
 int page_live_banner_stream(struct http_req *r);
+int api_live_list(struct http_req *r);
 int api_live_get(struct http_req *r);
 int api_live_stream(struct http_req *r);
 

@@ -36,9 +36,9 @@
 #include <string.h>
 #include <time.h>
 
-#define LIVE_PER_PAGE 50
-#define LIVE_JSONLD_UPDATES 10 /* entries in liveBlogUpdate */
-#define LIVE_REPLAY_MAX 500    /* entries a reconnect replays at most */
+#define LIVE_PER_PAGE       50
+#define LIVE_JSONLD_UPDATES 10  /* entries in liveBlogUpdate */
+#define LIVE_REPLAY_MAX     500 /* entries a reconnect replays at most */
 
 static const char *const live_states[] = {"upcoming", "live", "ended"};
 
@@ -89,9 +89,11 @@ static struct render_val *page_live_entry(struct http_req *r,
 	struct render_val *o = render_obj_new(r->a);
 	render_obj_set_int(o, "id", en->id);
 	render_obj_set_strref(o, "time_text",
-			      page_date(r, site, en->created_at, RENDER_DATE_TIME));
+			      page_date(r, site, en->created_at,
+					RENDER_DATE_TIME));
 	render_obj_set_strref(o, "time_iso",
-			      page_date(r, site, en->created_at, RENDER_DATE_ISO));
+			      page_date(r, site, en->created_at,
+					RENDER_DATE_ISO));
 	render_obj_set_bool(o, "pinned", en->pinned);
 	render_obj_set_bool(o, "edited", en->edited);
 	render_obj_set_strref(o, "html", en->body_html);
@@ -99,8 +101,8 @@ static struct render_val *page_live_entry(struct http_req *r,
 	if (au) {
 		struct render_val *a = render_obj_add_obj(o, "author");
 		render_obj_set_strref(a, "name", au->name);
-		render_obj_set_strref(a, "url", page_url(r, r->prefix, "author",
-							 au->slug));
+		render_obj_set_strref(
+			a, "url", page_url(r, r->prefix, "author", au->slug));
 	}
 	struct seo_image img;
 	if (en->media_id && seo_image_get(r, en->media_id, 640, &img) == 0) {
@@ -117,8 +119,8 @@ static struct render_val *page_live_entry(struct http_req *r,
 struct render_val *page_live_strings(struct http_req *r,
 				     const struct page_site *site)
 {
-	struct render_val *ctx = page_context(r, site, "live", NULL, NULL,
-					      r->path);
+	struct render_val *ctx =
+		page_context(r, site, "live", NULL, NULL, r->path);
 	return render_obj_get(ctx, "t");
 }
 
@@ -152,8 +154,7 @@ int page_live_entry_html(struct http_req *r, const struct page_site *site,
 }
 
 void page_live_entry_json(struct http_req *r, struct render_json *j,
-			  const struct page_site *site,
-			  struct render_val *t,
+			  const struct page_site *site, struct render_val *t,
 			  const struct store_live_entry *en)
 {
 	render_json_obj_begin(j, NULL);
@@ -170,9 +171,9 @@ void page_live_entry_json(struct http_req *r, struct render_json *j,
 		render_json_obj_begin(j, "author");
 		render_json_int(j, "id", au->id);
 		render_json_str(j, "name", au->name);
-		render_json_str(j, "url", page_absolute(r, page_url(r, r->prefix,
-								    "author",
-								    au->slug)));
+		render_json_str(j, "url",
+				page_absolute(r, page_url(r, r->prefix,
+							  "author", au->slug)));
 		render_json_obj_end(j);
 	} else {
 		render_json_null(j, "author");
@@ -316,7 +317,8 @@ static int live_banner_data(struct http_req *r, const char *edition,
 		log_error("req %s: live events: %s", r->id, e.msg);
 		return -1;
 	}
-	const struct config_edition *ce = config_edition_find(app->cfg, edition);
+	const struct config_edition *ce =
+		config_edition_find(app->cfg, edition);
 	struct render_json j;
 	render_json_init(&j, out);
 	render_json_obj_begin(&j, NULL);
@@ -326,8 +328,9 @@ static int live_banner_data(struct http_req *r, const char *edition,
 		render_json_obj_begin(&j, NULL);
 		render_json_int(&j, "id", evs[i].id);
 		render_json_str(&j, "title", evs[i].title);
-		render_json_str(&j, "url", page_url(r, ce ? ce->prefix : "",
-						    "live", evs[i].slug));
+		render_json_str(&j, "url",
+				page_url(r, ce ? ce->prefix : "", "live",
+					 evs[i].slug));
 		render_json_obj_end(&j);
 	}
 	render_json_arr_end(&j);
@@ -466,7 +469,8 @@ static const char *live_jsonld(struct http_req *r, const struct page_site *site,
 	}
 	if (ev->ends_at)
 		render_json_str(&j, "coverageEndTime",
-				page_date(r, site, ev->ends_at, RENDER_DATE_ISO));
+				page_date(r, site, ev->ends_at,
+					  RENDER_DATE_ISO));
 	if (modified)
 		render_json_str(&j, "dateModified",
 				page_date(r, site, modified, RENDER_DATE_ISO));
@@ -485,7 +489,8 @@ static const char *live_jsonld(struct http_req *r, const struct page_site *site,
 				page_date(r, site, start, RENDER_DATE_ISO));
 	if (ev->ends_at)
 		render_json_str(&j, "endDate",
-				page_date(r, site, ev->ends_at, RENDER_DATE_ISO));
+				page_date(r, site, ev->ends_at,
+					  RENDER_DATE_ISO));
 	render_json_obj_end(&j);
 	render_json_arr_begin(&j, "liveBlogUpdate");
 	for (size_t i = 0; i < n && i < LIVE_JSONLD_UPDATES; i++) {
@@ -500,16 +505,18 @@ static const char *live_jsonld(struct http_req *r, const struct page_site *site,
 		render_text_excerpt(&head, text.data, text.len, 110);
 		render_json_obj_begin(&j, NULL);
 		render_json_str(&j, "@type", "BlogPosting");
-		const char *url =
-			arena_printf(r->a, "%s#entry-%lld", canon, (long long)en->id);
+		const char *url = arena_printf(r->a, "%s#entry-%lld", canon,
+					       (long long)en->id);
 		render_json_str(&j, "@id", url);
 		render_json_str(&j, "url", url);
 		render_json_str(&j, "headline", head.data);
 		render_json_str(&j, "articleBody", text.data);
 		render_json_str(&j, "datePublished",
-				page_date(r, site, en->created_at, RENDER_DATE_ISO));
+				page_date(r, site, en->created_at,
+					  RENDER_DATE_ISO));
 		render_json_str(&j, "dateModified",
-				page_date(r, site, en->updated_at, RENDER_DATE_ISO));
+				page_date(r, site, en->updated_at,
+					  RENDER_DATE_ISO));
 		const struct store_author *au =
 			page_site_author(site, en->author_id);
 		if (au) {
@@ -545,8 +552,8 @@ static void live_alternates(struct http_req *r, struct render_val *ctx,
 		const struct config_edition *ce = &app->cfg->editions[k];
 		struct store_live_event tr;
 		struct err e = {0};
-		if (store_live_event_get(app->store, r->a, ev->id, ce->code, &tr,
-					 &e) != 0)
+		if (store_live_event_get(app->store, r->a, ev->id, ce->code,
+					 &tr, &e) != 0)
 			continue;
 		const char *url = page_url(r, ce->prefix, "live", tr.slug);
 		page_context_translation(ctx, ce->code, url);
@@ -565,7 +572,8 @@ static void live_alternates(struct http_req *r, struct render_val *ctx,
 		if (!urls[k])
 			continue;
 		struct render_val *o = render_list_add_obj(alts);
-		render_obj_set_strref(o, "hreflang", app->cfg->editions[k].code);
+		render_obj_set_strref(o, "hreflang",
+				      app->cfg->editions[k].code);
 		render_obj_set_strref(o, "url", urls[k]);
 	}
 	struct render_val *o = render_list_add_obj(alts);
@@ -607,8 +615,8 @@ int page_live(struct http_req *r)
 	if (page_site_load(r, &site))
 		return 0;
 	const char *path = page_url(r, r->prefix, "live", ev.slug);
-	struct render_val *ctx = page_context(r, &site, "live", ev.title,
-					      ev.summary, path);
+	struct render_val *ctx =
+		page_context(r, &site, "live", ev.title, ev.summary, path);
 	struct render_val *o = render_obj_add_obj(ctx, "event");
 	render_obj_set_int(o, "id", ev.id);
 	render_obj_set_strref(o, "title", ev.title);
@@ -632,7 +640,8 @@ int page_live(struct http_req *r)
 	 * is over would only ever say so. */
 	if (page == 1 && ev.state != STORE_LIVE_ENDED && cursor > 0)
 		render_obj_set_str(o, "stream_url",
-				   arena_printf(r->a, "%s/stream?last_event_id=%lld",
+				   arena_printf(r->a,
+						"%s/stream?last_event_id=%lld",
 						path, (long long)cursor));
 	/* Pinned entries first on the first page, then newest first. */
 	size_t shown = nen > LIVE_PER_PAGE ? LIVE_PER_PAGE : nen;
@@ -641,7 +650,8 @@ int page_live(struct http_req *r)
 		for (size_t i = 0; i < shown; i++)
 			if ((pass == 0) == (ens[i].pinned != 0))
 				render_list_push(list,
-						 page_live_entry(r, &site, &ens[i]));
+						 page_live_entry(r, &site,
+								 &ens[i]));
 	size_t total = (size_t)(page - 1) * LIVE_PER_PAGE + nen;
 	page_pager(r, ctx, page, total, LIVE_PER_PAGE, path);
 

@@ -84,9 +84,10 @@ static const char *search_plural(struct http_req *r, const char *key, size_t n,
 	if (!strncmp(r->edition, "ru", 2) || !strncmp(r->edition, "uk", 2) ||
 	    !strncmp(r->edition, "be", 2)) {
 		size_t m10 = n % 10, m100 = n % 100;
-		form = m10 == 1 && m100 != 11		    ? "one" :
-		       m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? "few" :
-									"many";
+		form = m10 == 1 && m100 != 11 ? "one" :
+		       m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ?
+						"few" :
+						"many";
 	}
 	const char *k = arena_printf(r->a, "%s.%s", key, form);
 	const char *v = page_t(r, k);
@@ -147,13 +148,13 @@ static const char *const search_kinds[] = {
 
 /* The parsed request. */
 struct search_req {
-	const char *q;      /* as typed, echo-length */
-	const char *rubric; /* slug when it names a rubric, else NULL */
-	const char *author; /* slug when it names an author, else NULL */
-	const char *kind;   /* a known kind, else NULL */
+	const char *q;         /* as typed, echo-length */
+	const char *rubric;    /* slug when it names a rubric, else NULL */
+	const char *author;    /* slug when it names an author, else NULL */
+	const char *kind;      /* a known kind, else NULL */
 	const char *from, *to; /* dates as given when they parse */
-	int by_date;        /* sort=date */
-	long page;          /* 1.. */
+	int by_date;           /* sort=date */
+	long page;             /* 1.. */
 	struct store_search_query sq;
 };
 
@@ -186,20 +187,18 @@ static void search_filters(struct http_req *r, const struct page_site *site,
 		struct render_val *o = render_list_add_obj(l);
 		render_obj_set_strref(o, "value", site->rubrics[i].slug);
 		render_obj_set_strref(o, "name", site->rubrics[i].name);
-		render_obj_set_bool(o, "selected",
-				    s->rubric &&
-					    !strcmp(s->rubric,
-						    site->rubrics[i].slug));
+		render_obj_set_bool(
+			o, "selected",
+			s->rubric && !strcmp(s->rubric, site->rubrics[i].slug));
 	}
 	l = render_obj_add_list(so, "authors");
 	for (size_t i = 0; i < site->n_authors; i++) {
 		struct render_val *o = render_list_add_obj(l);
 		render_obj_set_strref(o, "value", site->authors[i].slug);
 		render_obj_set_strref(o, "name", site->authors[i].name);
-		render_obj_set_bool(o, "selected",
-				    s->author &&
-					    !strcmp(s->author,
-						    site->authors[i].slug));
+		render_obj_set_bool(
+			o, "selected",
+			s->author && !strcmp(s->author, site->authors[i].slug));
 	}
 	l = render_obj_add_list(so, "kinds");
 	for (size_t i = 0; i < sizeof search_kinds / sizeof *search_kinds;
@@ -210,7 +209,8 @@ static void search_filters(struct http_req *r, const struct page_site *site,
 		render_obj_set_strref(o, "value", search_kinds[i]);
 		render_obj_set_strref(o, "name", page_t(r, key));
 		render_obj_set_bool(o, "selected",
-				    s->kind && !strcmp(s->kind, search_kinds[i]));
+				    s->kind &&
+					    !strcmp(s->kind, search_kinds[i]));
 	}
 	render_obj_set_strref(so, "from", s->from ? s->from : "");
 	render_obj_set_strref(so, "to", s->to ? s->to : "");
@@ -245,8 +245,8 @@ static void search_parse(struct http_req *r, const struct page_site *site,
 			s->sq.author_id = site->authors[i].id;
 		}
 	v = http_query_get(r, "kind");
-	for (size_t i = 0;
-	     v && i < sizeof search_kinds / sizeof *search_kinds; i++)
+	for (size_t i = 0; v && i < sizeof search_kinds / sizeof *search_kinds;
+	     i++)
 		if (!strcmp(v, search_kinds[i]))
 			s->kind = s->sq.kind = search_kinds[i];
 	v = http_query_get(r, "from");

@@ -22,6 +22,7 @@ static const struct http_route http_routes[] = {
 	{"GET", "/api/v1/articles/{id}", api_article_get, STORE_ROLE_NONE, 0},
 	{"GET", "/api/v1/rubrics", api_rubrics_list, STORE_ROLE_NONE, 0},
 	{"POST", "/api/v1/views/{id}", api_views_add, STORE_ROLE_NONE, 0},
+	{"GET", "/api/v1/live", api_live_list, STORE_ROLE_NONE, 0},
 	{"GET", "/api/v1/live/{id}", api_live_get, STORE_ROLE_NONE, 0},
 	{"GET", "/api/v1/live/{id}/stream", api_live_stream, STORE_ROLE_NONE, 0},
 

@@ -47,34 +47,34 @@ struct live_chan {
 	int64_t floor;               /* newest id no longer in the ring */
 	struct live_sub *subs;       /* subscribers, doubly linked */
 	size_t n_subs;
-	int refs;                    /* hub mutex: subscribers + publishers */
-	int64_t idle_since;          /* hub mutex: ms when refs became 0 */
-	struct live_chan *next;      /* hub list */
+	int refs;               /* hub mutex: subscribers + publishers */
+	int64_t idle_since;     /* hub mutex: ms when refs became 0 */
+	struct live_chan *next; /* hub list */
 };
 
 struct live_sub {
-	struct live_chan *ch;       /* its channel (holds a ref) */
+	struct live_chan *ch; /* its channel (holds a ref) */
 	struct live_sub *prev, *next;
 	struct live_sub_hooks hooks;
-	int64_t last_id;            /* last message received whole */
-	size_t off;                 /* bytes sent of the message after it */
-	char *q;                    /* own queue (heap), or NULL */
+	int64_t last_id; /* last message received whole */
+	size_t off;      /* bytes sent of the message after it */
+	char *q;         /* own queue (heap), or NULL */
 	size_t q_len, q_off, q_cap;
-	int64_t last_write;         /* ms of the last bytes handed out */
-	unsigned parked : 1;        /* park hook called, no wake yet */
-	unsigned ended : 1;         /* next read returns -1 */
-	unsigned ping : 1;          /* a heartbeat is due */
+	int64_t last_write;  /* ms of the last bytes handed out */
+	unsigned parked : 1; /* park hook called, no wake yet */
+	unsigned ended : 1;  /* next read returns -1 */
+	unsigned ping : 1;   /* a heartbeat is due */
 };
 
 struct live_hub {
-	pthread_mutex_t mu;       /* channel list, refs, closing */
-	struct live_chan *chans;  /* all channels */
-	size_t ring;              /* slots per channel */
-	int heartbeat_ms;         /* quiet time before a ping */
-	int closing;              /* live_hub_shutdown was called */
-	pthread_mutex_t tick_mu;  /* guards stop */
-	pthread_cond_t tick_cv;   /* signalled by free */
-	int stop;                 /* 1: the ticker leaves */
+	pthread_mutex_t mu;      /* channel list, refs, closing */
+	struct live_chan *chans; /* all channels */
+	size_t ring;             /* slots per channel */
+	int heartbeat_ms;        /* quiet time before a ping */
+	int closing;             /* live_hub_shutdown was called */
+	pthread_mutex_t tick_mu; /* guards stop */
+	pthread_cond_t tick_cv;  /* signalled by free */
+	int stop;                /* 1: the ticker leaves */
 	pthread_t ticker;
 };
 
@@ -162,14 +162,16 @@ static void live_tick(struct live_hub *h)
 	struct live_chan **pp = &h->chans;
 	while (*pp) {
 		struct live_chan *c = *pp;
-		if (c->refs == 0 && mono - c->idle_since > LIVE_IDLE_CHANNEL_MS) {
+		if (c->refs == 0 &&
+		    mono - c->idle_since > LIVE_IDLE_CHANNEL_MS) {
 			*pp = c->next;
 			live_chan_free(c);
 			continue;
 		}
 		pthread_mutex_lock(&c->mu);
 		for (struct live_sub *s = c->subs; s; s = s->next)
-			if (!s->ended && now - s->last_write >= h->heartbeat_ms) {
+			if (!s->ended &&
+			    now - s->last_write >= h->heartbeat_ms) {
 				s->ping = 1;
 				live_sub_wake(s);
 			}
@@ -196,7 +198,8 @@ static void *live_ticker(void *arg)
 		ts.tv_nsec %= 1000000000L;
 		int rc = 0;
 		while (!h->stop && rc != ETIMEDOUT)
-			rc = pthread_cond_timedwait(&h->tick_cv, &h->tick_mu, &ts);
+			rc = pthread_cond_timedwait(&h->tick_cv, &h->tick_mu,
+						    &ts);
 		if (h->stop)
 			break;
 		pthread_mutex_unlock(&h->tick_mu);
@@ -212,8 +215,8 @@ int live_hub_new(const struct live_hub_opts *o, struct live_hub **out,
 {
 	struct live_hub *h = xcalloc(1, sizeof *h);
 	h->ring = o && o->ring ? o->ring : LIVE_RING_DEFAULT;
-	h->heartbeat_ms = o && o->heartbeat_ms ? o->heartbeat_ms
-					       : LIVE_HEARTBEAT_DEFAULT;
+	h->heartbeat_ms = o && o->heartbeat_ms ? o->heartbeat_ms :
+						 LIVE_HEARTBEAT_DEFAULT;
 	if (h->heartbeat_ms < 50)
 		h->heartbeat_ms = 50;
 	pthread_mutex_init(&h->mu, NULL);
@@ -307,8 +310,8 @@ int64_t live_hub_publish(struct live_hub *h, const char *channel,
 	pthread_mutex_lock(&c->mu);
 	int64_t now = live_now_ms();
 	int64_t id = now > c->last_id ? now : c->last_id + 1;
-	int k = snprintf(m->data, cap, "id: %lld\nevent: %s\ndata: ",
-			 (long long)id, event);
+	int k = snprintf(m->data, cap,
+			 "id: %lld\nevent: %s\ndata: ", (long long)id, event);
 	memcpy(m->data + k, data ? data : "", len);
 	memcpy(m->data + k + len, "\n\n", 2);
 	m->len = (size_t)k + len + 2;

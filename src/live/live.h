@@ -33,10 +33,11 @@
 
 #include "util/err.h"
 
-#define LIVE_CHANNEL_MAX 64      /* bytes of a channel name, with its NUL */
-#define LIVE_RING_DEFAULT 256    /* messages kept per channel */
+#define LIVE_CHANNEL_MAX       64    /* bytes of a channel name, with its NUL */
+#define LIVE_RING_DEFAULT      256   /* messages kept per channel */
 #define LIVE_HEARTBEAT_DEFAULT 15000 /* ms between pings to a quiet reader */
-#define LIVE_IDLE_CHANNEL_MS (10 * 60 * 1000) /* a channel without readers
+#define LIVE_IDLE_CHANNEL_MS                                                   \
+	(10 * 60 * 1000) /* a channel without readers
 					       * or messages for this long
 					       * is forgotten */
 

@@ -43,9 +43,9 @@
 #include <string.h>
 #include <time.h>
 
-#define DESK_MAX_CHARS 20000 /* characters of an entry's Markdown */
-#define DESK_ENTRIES 200     /* entries shown on the desk */
-#define DESK_TITLE_CHARS 300 /* characters of an event title */
+#define DESK_MAX_CHARS   20000 /* characters of an entry's Markdown */
+#define DESK_ENTRIES     200   /* entries shown on the desk */
+#define DESK_TITLE_CHARS 300   /* characters of an event title */
 
 static const char *desk_t(struct http_req *r, const char *key)
 {
@@ -128,7 +128,8 @@ static int desk_event(struct http_req *r, const char *edition,
 		return -1;
 	}
 	if (rc) {
-		log_error("req %s: live event %" PRId64 ": %s", r->id, id, e.msg);
+		log_error("req %s: live event %" PRId64 ": %s", r->id, id,
+			  e.msg);
 		if (desk_wants_json(r))
 			desk_json_err(r, 500, desk_t(r, "err_storage"));
 		else
@@ -183,7 +184,8 @@ static int desk_list_page(struct http_req *r, int status,
 	struct newsroom_me me;
 	if (newsroom_me_load(r, &me))
 		return newsroom_deny(r);
-	struct render_val *ctx = newsroom_ctx(r, &me, "live", desk_t(r, "title"));
+	struct render_val *ctx =
+		newsroom_ctx(r, &me, "live", desk_t(r, "title"));
 	struct err e = {0};
 	struct store_live_event *evs;
 	size_t n;
@@ -197,19 +199,22 @@ static int desk_list_page(struct http_req *r, int status,
 	for (size_t i = 0; i < n; i++) {
 		struct render_val *o = render_list_add_obj(rows);
 		render_obj_set_int(o, "id", evs[i].id);
-		render_obj_set_strref(o, "url", desk_url(r, evs[i].id,
-							 evs[i].edition));
+		render_obj_set_strref(o, "url",
+				      desk_url(r, evs[i].id, evs[i].edition));
 		render_obj_set_strref(o, "title", evs[i].title);
-		render_obj_set_strref(o, "state", page_live_state_name((int)evs[i].state));
+		render_obj_set_strref(o, "state",
+				      page_live_state_name((int)evs[i].state));
 		render_obj_set_strref(o, "state_label",
 				      desk_state_label(r, (int)evs[i].state));
 		if (evs[i].starts_at)
 			render_obj_set_strref(o, "starts",
-					      newsroom_date(r, tz, evs[i].starts_at,
+					      newsroom_date(r, tz,
+							    evs[i].starts_at,
 							    RENDER_DATE_LONG));
 		struct render_val *eds = render_obj_add_list(o, "editions");
 		for (int k = 0; k < app->cfg->n_editions; k++) {
-			const struct config_edition *ce = &app->cfg->editions[k];
+			const struct config_edition *ce =
+				&app->cfg->editions[k];
 			struct store_live_event tr;
 			if (store_live_event_get(app->store, r->a, evs[i].id,
 						 ce->code, &tr, &e) != 0)
@@ -232,8 +237,8 @@ static int desk_list_page(struct http_req *r, int status,
 		render_obj_set_strref(o, "value", ce->code);
 		render_obj_set_strref(o, "label", ce->name);
 		render_obj_set_bool(o, "selected",
-				    sel_ed ? !strcmp(sel_ed, ce->code)
-					   : !strcmp(r->edition, ce->code));
+				    sel_ed ? !strcmp(sel_ed, ce->code) :
+					     !strcmp(r->edition, ce->code));
 	}
 	int live = nf && nf->state && !strcmp(nf->state, "live");
 	render_obj_set_bool(f, "live", live);
@@ -291,7 +296,8 @@ int page_newsroom_live_create(struct http_req *r)
 	}
 	if (rc) {
 		log_error("req %s: live create: %s", r->id, e.msg);
-		nf.error = desk_t(r, rc == ERR_CONFLICT ? "err_slug" : "err_storage");
+		nf.error = desk_t(r, rc == ERR_CONFLICT ? "err_slug" :
+							  "err_storage");
 		return desk_list_page(r, rc == ERR_CONFLICT ? 422 : 500, &nf);
 	}
 	newsroom_audit(r, "live.create", "live_event", ev.id, "%s (%s, %s)",
@@ -305,12 +311,12 @@ int page_newsroom_live_create(struct http_req *r)
 /* ---- the desk ------------------------------------------------------- */
 
 struct desk_compose {
-	int64_t edit_id;      /* entry being edited, 0: a new one */
-	const char *body;     /* text as typed */
-	const char *media;    /* media id as typed */
-	int pinned;           /* checkbox */
-	const char *error;    /* or NULL */
-	const char *texts_error; /* title/summary form error, or NULL */
+	int64_t edit_id;             /* entry being edited, 0: a new one */
+	const char *body;            /* text as typed */
+	const char *media;           /* media id as typed */
+	int pinned;                  /* checkbox */
+	const char *error;           /* or NULL */
+	const char *texts_error;     /* title/summary form error, or NULL */
 	const char *title, *summary; /* title/summary as typed, or NULL */
 };
 
@@ -347,7 +353,8 @@ static void desk_entries(struct http_req *r, struct render_val *ctx,
 			page_live_entry_html(r, &site, t, &ens[i], &h);
 			struct render_val *o = render_list_add_obj(list);
 			const char *base = arena_printf(
-				r->a, "/newsroom/live/%" PRId64 "/entries/%" PRId64,
+				r->a,
+				"/newsroom/live/%" PRId64 "/entries/%" PRId64,
 				ev->id, ens[i].id);
 			render_obj_set_int(o, "id", ens[i].id);
 			render_obj_set_strref(o, "html", h.data);
@@ -355,15 +362,16 @@ static void desk_entries(struct http_req *r, struct render_val *ctx,
 			render_obj_set_int(o, "media_id", ens[i].media_id);
 			render_obj_set_bool(o, "pinned", ens[i].pinned);
 			render_obj_set_strref(o, "edit_url", base);
-			render_obj_set_str(o, "edit_link",
-					   arena_printf(r->a, "%s&edit=%" PRId64,
-							desk_url(r, ev->id,
-								 ev->edition),
-							ens[i].id));
+			render_obj_set_str(
+				o, "edit_link",
+				arena_printf(r->a, "%s&edit=%" PRId64,
+					     desk_url(r, ev->id, ev->edition),
+					     ens[i].id));
 			render_obj_set_str(o, "pin_url",
 					   arena_printf(r->a, "%s/pin", base));
 			render_obj_set_str(o, "delete_url",
-					   arena_printf(r->a, "%s/delete", base));
+					   arena_printf(r->a, "%s/delete",
+							base));
 		}
 	r->edition = ui_ed;
 	r->prefix = ui_prefix;
@@ -380,7 +388,8 @@ static int desk_page(struct http_req *r, int status,
 	render_obj_set_strref(ctx, "livedesk_js",
 			      http_static_url(app->statics, "livedesk.js"));
 	const struct config_edition *ce = desk_edition(ev->edition);
-	const char *reader = page_url(r, ce ? ce->prefix : "", "live", ev->slug);
+	const char *reader =
+		page_url(r, ce ? ce->prefix : "", "live", ev->slug);
 	const char *channel = page_live_channel(r, ev->id, ev->edition);
 	int64_t cursor = app->live ? live_hub_cursor(app->live, channel) : 0;
 
@@ -391,7 +400,8 @@ static int desk_page(struct http_req *r, int status,
 	render_obj_set_strref(o, "edition", ev->edition);
 	render_obj_set_strref(o, "edition_name", ce ? ce->name : ev->edition);
 	render_obj_set_strref(o, "state", page_live_state_name((int)ev->state));
-	render_obj_set_strref(o, "state_label", desk_state_label(r, (int)ev->state));
+	render_obj_set_strref(o, "state_label",
+			      desk_state_label(r, (int)ev->state));
 	render_obj_set_bool(o, "is_live", ev->state == STORE_LIVE_LIVE);
 	render_obj_set_bool(o, "is_ended", ev->state == STORE_LIVE_ENDED);
 	render_obj_set_bool(o, "is_upcoming", ev->state == STORE_LIVE_UPCOMING);
@@ -401,16 +411,19 @@ static int desk_page(struct http_req *r, int status,
 	render_obj_set_str(o, "entries_url",
 			   arena_printf(r->a, "%s&partial=entries", self));
 	render_obj_set_str(o, "post_url",
-			   arena_printf(r->a, "/newsroom/live/%" PRId64 "/entries",
+			   arena_printf(r->a,
+					"/newsroom/live/%" PRId64 "/entries",
 					ev->id));
-	render_obj_set_str(o, "state_url",
-			   arena_printf(r->a, "/newsroom/live/%" PRId64 "/state",
-					ev->id));
+	render_obj_set_str(
+		o, "state_url",
+		arena_printf(r->a, "/newsroom/live/%" PRId64 "/state", ev->id));
 	render_obj_set_str(o, "texts_url",
-			   arena_printf(r->a, "/newsroom/live/%" PRId64, ev->id));
+			   arena_printf(r->a, "/newsroom/live/%" PRId64,
+					ev->id));
 	if (cursor > 0)
 		render_obj_set_str(o, "stream_url",
-				   arena_printf(r->a, "%s/stream?last_event_id=%lld",
+				   arena_printf(r->a,
+						"%s/stream?last_event_id=%lld",
 						reader, (long long)cursor));
 	const char *tz = newsroom_tz(r);
 	if (ev->starts_at)
@@ -429,13 +442,15 @@ static int desk_page(struct http_req *r, int status,
 		const struct config_edition *e2 = &app->cfg->editions[k];
 		struct store_live_event tr;
 		struct err e = {0};
-		int has = store_live_event_get(app->store, r->a, ev->id, e2->code,
-					       &tr, &e) == 0;
-		struct render_val *x = render_list_add_obj(has ? tabs : missing);
+		int has = store_live_event_get(app->store, r->a, ev->id,
+					       e2->code, &tr, &e) == 0;
+		struct render_val *x =
+			render_list_add_obj(has ? tabs : missing);
 		render_obj_set_strref(x, "code", e2->code);
 		render_obj_set_strref(x, "name", e2->name);
 		render_obj_set_strref(x, "url", desk_url(r, ev->id, e2->code));
-		render_obj_set_bool(x, "current", !strcmp(e2->code, ev->edition));
+		render_obj_set_bool(x, "current",
+				    !strcmp(e2->code, ev->edition));
 	}
 	render_obj_set_bool(ctx, "has_missing",
 			    render_obj_get(ctx, "missing")->len > 0);
@@ -454,9 +469,10 @@ static int desk_page(struct http_req *r, int status,
 						"/entries/%" PRId64,
 						ev->id, cf->edit_id));
 	} else {
-		render_obj_set_str(c, "action",
-				   arena_printf(r->a, "/newsroom/live/%" PRId64
-						"/entries", ev->id));
+		render_obj_set_str(
+			c, "action",
+			arena_printf(r->a, "/newsroom/live/%" PRId64 "/entries",
+				     ev->id));
 	}
 	struct render_val *tx = render_obj_add_obj(ctx, "texts");
 	render_obj_set_str(tx, "title",
@@ -490,10 +506,9 @@ int page_newsroom_live_desk(struct http_req *r)
 		    !strcmp(en.edition, ev.edition)) {
 			cf.edit_id = eid;
 			cf.body = en.body_md;
-			cf.media = en.media_id
-					   ? arena_printf(r->a, "%" PRId64,
-							  en.media_id)
-					   : "";
+			cf.media = en.media_id ? arena_printf(r->a, "%" PRId64,
+							      en.media_id) :
+						 "";
 			cf.pinned = en.pinned;
 		}
 	}
@@ -651,11 +666,11 @@ int page_newsroom_live_entry_edit(struct http_req *r)
 	struct desk_compose cf = {
 		.edit_id = en.id,
 		.body = newsroom_field_value(r, &f, "body"),
-		.media = newsroom_form_get(&f, "media_id")
-				 ? newsroom_field_value(r, &f, "media_id")
-				 : (en.media_id ? arena_printf(r->a, "%" PRId64,
-							       en.media_id)
-						: ""),
+		.media = newsroom_form_get(&f, "media_id") ?
+				 newsroom_field_value(r, &f, "media_id") :
+				 (en.media_id ? arena_printf(r->a, "%" PRId64,
+							     en.media_id) :
+						""),
 		.pinned = en.pinned,
 	};
 	const char *msg = desk_entry_check(r, cf.body, cf.media, &en);
@@ -665,9 +680,10 @@ int page_newsroom_live_entry_edit(struct http_req *r)
 	if (store_live_entry_save(app->store, &en, &e)) {
 		log_error("req %s: live entry %" PRId64 ": %s", r->id, en.id,
 			  e.msg);
-		return desk_fail(r, e.code == ERR_NOTFOUND ? 404 : 500, &ev, &cf,
-				 desk_t(r, e.code == ERR_NOTFOUND ? "err_gone"
-								 : "err_storage"));
+		return desk_fail(
+			r, e.code == ERR_NOTFOUND ? 404 : 500, &ev, &cf,
+			desk_t(r, e.code == ERR_NOTFOUND ? "err_gone" :
+							   "err_storage"));
 	}
 	newsroom_audit(r, "live.entry.edit", "live_entry", en.id,
 		       "event %" PRId64 " (%s)", ev.id, ev.edition);
@@ -700,20 +716,21 @@ static int desk_entry_flags(struct http_req *r, int delete)
 		log_error("req %s: live entry %" PRId64 ": %s", r->id, en.id,
 			  e.msg);
 		struct desk_compose cf = {0};
-		return desk_fail(r, e.code == ERR_NOTFOUND ? 404 : 500, &ev, &cf,
-				 desk_t(r, e.code == ERR_NOTFOUND ? "err_gone"
-								 : "err_storage"));
+		return desk_fail(
+			r, e.code == ERR_NOTFOUND ? 404 : 500, &ev, &cf,
+			desk_t(r, e.code == ERR_NOTFOUND ? "err_gone" :
+							   "err_storage"));
 	}
 	en.pinned = pinned;
 	en.deleted = delete;
 	en.updated_at = updated;
-	const char *action = delete ? "live.entry.delete"
-			     : pinned ? "live.entry.pin"
-				      : "live.entry.unpin";
+	const char *action = delete ? "live.entry.delete" :
+			     pinned ? "live.entry.pin" :
+				      "live.entry.unpin";
 	newsroom_audit(r, action, "live_entry", en.id, "event %" PRId64 " (%s)",
 		       ev.id, ev.edition);
-	int64_t mid = http_live_publish_entry(r, &ev, &en,
-					      delete ? "delete" : "pin");
+	int64_t mid =
+		http_live_publish_entry(r, &ev, &en, delete ? "delete" : "pin");
 	return desk_done(r, &ev, en.id, mid);
 }
 
@@ -739,10 +756,10 @@ int page_newsroom_live_state(struct http_req *r)
 	if (desk_post_event(r, &f, &ev))
 		return 0;
 	const char *want = newsroom_field_value(r, &f, "state");
-	int st = !strcmp(want, "live")	   ? STORE_LIVE_LIVE
-		 : !strcmp(want, "ended")    ? STORE_LIVE_ENDED
-		 : !strcmp(want, "upcoming") ? STORE_LIVE_UPCOMING
-					     : -1;
+	int st = !strcmp(want, "live")     ? STORE_LIVE_LIVE :
+		 !strcmp(want, "ended")    ? STORE_LIVE_ENDED :
+		 !strcmp(want, "upcoming") ? STORE_LIVE_UPCOMING :
+					     -1;
 	if (st < 0) {
 		struct desk_compose cf = {0};
 		return desk_fail(r, 422, &ev, &cf, desk_t(r, "err_state"));
@@ -817,8 +834,8 @@ int page_newsroom_live_update(struct http_req *r)
 	}
 	if (rc) {
 		log_error("req %s: live texts: %s", r->id, e.msg);
-		const char *msg = desk_t(r, rc == ERR_CONFLICT ? "err_slug"
-							       : "err_storage");
+		const char *msg = desk_t(r, rc == ERR_CONFLICT ? "err_slug" :
+								 "err_storage");
 		if (desk_wants_json(r))
 			return desk_json_err(r, rc == ERR_CONFLICT ? 422 : 500,
 					     msg);

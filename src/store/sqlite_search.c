@@ -27,10 +27,16 @@
  * short transactions keeps the writer free between them, and readers keep
  * their snapshot of the old one until the swap commits (WAL).
  *
- * Cost bound of a query: the candidates are the newest
+ * A query, in order: single Russian words of the match expression are
+ * widened to their inflected forms (search_widen: Snowball gives some
+ * words two stems); the candidates are the newest
  * STORE_SEARCH_MAX_CANDIDATES matches passing the filters, found in rowid
- * order (FTS5 streams that without ranking); only those get bm25. See
- * search_rank_sql.
+ * order (FTS5 streams that without ranking), and only those are ranked
+ * (gazette_rank: BM25 without the IDF walk, see search_rank_sql); the
+ * page of hits gets its highlighted title and an excerpt
+ * (gazette_excerpt: tokenizes no more than it shows). The two SQL
+ * functions are FTS5 auxiliary functions registered on a connection the
+ * first time it searches.
  */
 #include "render/markdown.h"
 #include "search/search.h"
@@ -94,11 +100,11 @@ static void search_text_put(struct buf *b, const char *s, size_t n)
  * tag names (names in the article's edition). */
 #define SEARCH_DOC_SQL(where)                                                  \
 	"SELECT a.id, a.title, a.lead, a.body_md, IFNULL((SELECT "             \
-	"group_concat(t.name, ' · ') FROM article_authors x JOIN "             \
+	"group_concat(t.name, ' · ') FROM article_authors x JOIN "            \
 	"author_texts t ON t.author_id = x.author_id AND t.edition = "         \
 	"a.edition WHERE x.article_id = a.id), ''), IFNULL((SELECT r.name "    \
 	"FROM rubric_texts r WHERE r.rubric_id = a.rubric_id AND r.edition = " \
-	"a.edition), ''), IFNULL((SELECT group_concat(t.name, ' · ') FROM "    \
+	"a.edition), ''), IFNULL((SELECT group_concat(t.name, ' · ') FROM "   \
 	"article_tags x JOIN tags t ON t.id = x.tag_id WHERE x.article_id = "  \
 	"a.id), '') FROM articles a WHERE " where
 
@@ -159,50 +165,85 @@ static void search_doc_bind(sqlite3_stmt *ins, const struct search_doc *d)
 			  SQLITE_STATIC);
 }
 
-/* SQL text of the index statements of table article_fts_<idx>, in buf
- * `out` (size 160). */
-static const char *search_sql_del(char *out, size_t n, int64_t idx)
+/*
+ * An index is two FTS5 tables with the same rowids. The full one holds
+ * title, lead, body and meta and serves the results page, whose words are
+ * whole (no prefix queries, so no prefix index). The small one holds
+ * title, lead and meta with prefix indexes of 2, 3 and 4 characters and
+ * serves the overlay's as-you-type suggestions: a prefix longer than the
+ * prefix index makes FTS5 merge the doclists of every term it covers
+ * before returning a row, which over whole bodies costs tens of
+ * milliseconds per keystroke at 20,000 articles (and grows with the
+ * site); over titles and leads the doclists are about 15 times shorter.
+ */
+enum {
+	SEARCH_T_FULL = 0,
+	SEARCH_T_SUGGEST = 1,
+	SEARCH_N_TABLES = 2
+};
+
+static const struct search_table {
+	const char *prefix;  /* table name without the id */
+	const char *columns; /* its columns */
+	const char *values;  /* their parameters in search_doc_bind */
+	const char *options; /* FTS5 options after the tokenizer */
+} search_tables[SEARCH_N_TABLES] = {
+	{"article_fts_", "title, lead, body, meta", "?2, ?3, ?4, ?5", ""},
+	{"article_sug_", "title, lead, meta", "?2, ?3, ?5",
+	 ", prefix = '2 3 4'"},
+};
+
+/* SQL text of the index statements of table t of index idx, in out. */
+static const char *search_sql_del(char *out, size_t n, int t, int64_t idx)
 {
-	snprintf(out, n, "DELETE FROM article_fts_%" PRId64 " WHERE rowid = ?1",
-		 idx);
+	snprintf(out, n, "DELETE FROM %s%" PRId64 " WHERE rowid = ?1",
+		 search_tables[t].prefix, idx);
 	return out;
 }
 
-static const char *search_sql_ins(char *out, size_t n, int64_t idx)
+static const char *search_sql_ins(char *out, size_t n, int t, int64_t idx)
 {
 	snprintf(out, n,
-		 "INSERT INTO article_fts_%" PRId64
-		 " (rowid, title, lead, body, meta) VALUES (?1, ?2, ?3, ?4, "
-		 "?5)",
-		 idx);
+		 "INSERT INTO %s%" PRId64 " (rowid, %s) VALUES (?1, %s)",
+		 search_tables[t].prefix, idx, search_tables[t].columns,
+		 search_tables[t].values);
 	return out;
 }
 
-/* Write d into index idx on the writer c: delete the old row (there may
- * be one: an update, or a concurrent save during reindex), insert. */
+/* Write d into both tables of index idx on the writer c: delete the old
+ * row (there may be one: an update, or a concurrent save during
+ * reindex), insert. */
 static int search_doc_write(struct store_conn *c, int64_t idx,
 			    const struct search_doc *d, struct err *e)
 {
-	char sql[160];
-	sqlite3_stmt *st;
-	int rc = store_stmt(c, search_sql_del(sql, sizeof sql, idx), &st, e);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(st, 1, d->id);
-	int src = sqlite3_step(st);
-	store_stmt_done(c, st);
-	if (src != SQLITE_DONE)
-		return store_db_err(c, src, e, "search index %" PRId64
-				    ": article %" PRId64, idx, d->id);
-	rc = store_stmt(c, search_sql_ins(sql, sizeof sql, idx), &st, e);
-	if (rc)
-		return rc;
-	search_doc_bind(st, d);
-	src = sqlite3_step(st);
-	store_stmt_done(c, st);
-	if (src != SQLITE_DONE)
-		return store_db_err(c, src, e, "search index %" PRId64
-				    ": article %" PRId64, idx, d->id);
+	char sql[200];
+	for (int t = 0; t < SEARCH_N_TABLES; t++) {
+		sqlite3_stmt *st;
+		int rc = store_stmt(c, search_sql_del(sql, sizeof sql, t, idx),
+				    &st, e);
+		if (rc)
+			return rc;
+		sqlite3_bind_int64(st, 1, d->id);
+		int src = sqlite3_step(st);
+		store_stmt_done(c, st);
+		if (src != SQLITE_DONE)
+			return store_db_err(c, src, e,
+					    "search index %" PRId64
+					    ": article %" PRId64,
+					    idx, d->id);
+		rc = store_stmt(c, search_sql_ins(sql, sizeof sql, t, idx), &st,
+				e);
+		if (rc)
+			return rc;
+		search_doc_bind(st, d);
+		src = sqlite3_step(st);
+		store_stmt_done(c, st);
+		if (src != SQLITE_DONE)
+			return store_db_err(c, src, e,
+					    "search index %" PRId64
+					    ": article %" PRId64,
+					    idx, d->id);
+	}
 	return 0;
 }
 
@@ -232,16 +273,19 @@ static int search_idx_create(sqlite3 *db, const char *edition, int state,
 	*idx = sqlite3_last_insert_rowid(db);
 	/* The language goes into DDL unbound: only a code the tokenizer
 	 * contract calls safe; any other edition folds without stemming. */
-	char sql[256];
-	snprintf(sql, sizeof sql,
-		 "CREATE VIRTUAL TABLE article_fts_%" PRId64
-		 " USING fts5(title, lead, body, meta, tokenize = 'gazette%s%s', "
-		 "prefix = '2 3')",
-		 *idx, search_lang_valid(edition) ? " " : "",
-		 search_lang_valid(edition) ? edition : "");
-	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return search_db_err(db, rc, e, "search index: create");
+	int lang = search_lang_valid(edition);
+	for (int t = 0; t < SEARCH_N_TABLES; t++) {
+		char sql[256];
+		snprintf(sql, sizeof sql,
+			 "CREATE VIRTUAL TABLE %s%" PRId64
+			 " USING fts5(%s, tokenize = 'gazette%s%s'%s)",
+			 search_tables[t].prefix, *idx,
+			 search_tables[t].columns, lang ? " " : "",
+			 lang ? edition : "", search_tables[t].options);
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			return search_db_err(db, rc, e, "search index: create");
+	}
 	return 0;
 }
 
@@ -257,20 +301,22 @@ static int search_idx_fill(sqlite3 *db, struct arena *scratch, int64_t idx,
 {
 	*n = 0;
 	*last = after;
-	char dsql[160], isql[160];
-	sqlite3_stmt *doc = NULL, *del = NULL, *ins = NULL;
+	sqlite3_stmt *doc = NULL, *del[SEARCH_N_TABLES] = {0},
+		     *ins[SEARCH_N_TABLES] = {0};
 	int rc = sqlite3_prepare_v2(db,
 				    SEARCH_DOC_SQL("a.edition = ?1 AND a.id > "
 						   "?2 ORDER BY a.id LIMIT ?3"),
 				    -1, &doc, NULL);
-	if (rc == SQLITE_OK)
+	for (int t = 0; rc == SQLITE_OK && t < SEARCH_N_TABLES; t++) {
+		char sql[200];
 		rc = sqlite3_prepare_v2(db,
-					search_sql_del(dsql, sizeof dsql, idx),
-					-1, &del, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db,
-					search_sql_ins(isql, sizeof isql, idx),
-					-1, &ins, NULL);
+					search_sql_del(sql, sizeof sql, t, idx),
+					-1, &del[t], NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v2(
+				db, search_sql_ins(sql, sizeof sql, t, idx), -1,
+				&ins[t], NULL);
+	}
 	if (rc != SQLITE_OK) {
 		rc = search_db_err(db, rc, e, "search index: prepare");
 		goto out;
@@ -283,18 +329,21 @@ static int search_idx_fill(sqlite3 *db, struct arena *scratch, int64_t idx,
 		struct search_doc d;
 		arena_reset(scratch);
 		search_doc_build(scratch, doc, &d);
-		sqlite3_bind_int64(del, 1, d.id);
-		src = sqlite3_step(del);
-		sqlite3_reset(del);
-		if (src == SQLITE_DONE) {
-			search_doc_bind(ins, &d);
-			src = sqlite3_step(ins);
-			sqlite3_reset(ins);
-			sqlite3_clear_bindings(ins);
-		}
-		if (src != SQLITE_DONE) {
-			rc = search_db_err(db, src, e, "search index: write");
-			goto out;
+		for (int t = 0; t < SEARCH_N_TABLES; t++) {
+			sqlite3_bind_int64(del[t], 1, d.id);
+			src = sqlite3_step(del[t]);
+			sqlite3_reset(del[t]);
+			if (src == SQLITE_DONE) {
+				search_doc_bind(ins[t], &d);
+				src = sqlite3_step(ins[t]);
+				sqlite3_reset(ins[t]);
+				sqlite3_clear_bindings(ins[t]);
+			}
+			if (src != SQLITE_DONE) {
+				rc = search_db_err(db, src, e,
+						   "search index: write");
+				goto out;
+			}
 		}
 		*last = d.id;
 		(*n)++;
@@ -305,8 +354,10 @@ static int search_idx_fill(sqlite3 *db, struct arena *scratch, int64_t idx,
 		rc = 0;
 out:
 	sqlite3_finalize(doc);
-	sqlite3_finalize(del);
-	sqlite3_finalize(ins);
+	for (int t = 0; t < SEARCH_N_TABLES; t++) {
+		sqlite3_finalize(del[t]);
+		sqlite3_finalize(ins[t]);
+	}
 	arena_reset(scratch);
 	return rc;
 }
@@ -334,8 +385,8 @@ static int search_idx_create_full(sqlite3 *db, const char *edition,
 int store_search_migrate(sqlite3 *db, struct err *e)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT code FROM editions ORDER BY code",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+		db, "SELECT code FROM editions ORDER BY code", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return search_db_err(db, rc, e, "search: editions");
 	/* Collect first: creating tables while the SELECT runs is allowed,
@@ -347,7 +398,8 @@ int store_search_migrate(sqlite3 *db, struct err *e)
 		codes[n++] = xstrdup((const char *)sqlite3_column_text(st, 0));
 	}
 	sqlite3_finalize(st);
-	rc = rc == SQLITE_DONE ? 0 : search_db_err(db, rc, e, "search: editions");
+	rc = rc == SQLITE_DONE ? 0 :
+				 search_db_err(db, rc, e, "search: editions");
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		rc = search_idx_create_full(db, codes[i], e);
 	for (size_t i = 0; i < n; i++)
@@ -399,7 +451,8 @@ int store_search_article_put(struct store_conn *c, int64_t id,
 		store_stmt_done(c, st);
 		return src == SQLITE_DONE ?
 			       err_set(e, ERR_DB,
-				       "search: article %" PRId64 " is gone", id) :
+				       "search: article %" PRId64 " is gone",
+				       id) :
 			       store_db_err(c, src, e,
 					    "search: article %" PRId64, id);
 	}
@@ -409,19 +462,22 @@ int store_search_article_put(struct store_conn *c, int64_t id,
 	store_stmt_done(c, st);
 	for (size_t i = 0; rc == 0 && i < n_own; i++)
 		rc = search_doc_write(c, own[i], &d, e);
-	char sql[160];
-	for (size_t i = 0; rc == 0 && is_update && i < n_other; i++) {
-		rc = store_stmt(c, search_sql_del(sql, sizeof sql, other[i]),
+	char sql[200];
+	for (size_t i = 0; rc == 0 && is_update && i < n_other; i++)
+		for (int t = 0; rc == 0 && t < SEARCH_N_TABLES; t++) {
+			rc = store_stmt(
+				c, search_sql_del(sql, sizeof sql, t, other[i]),
 				&st, e);
-		if (rc)
-			break;
-		store_bind_int(st, 1, id);
-		src = sqlite3_step(st);
-		store_stmt_done(c, st);
-		if (src != SQLITE_DONE)
-			rc = store_db_err(c, src, e, "search index %" PRId64,
-					  other[i]);
-	}
+			if (rc)
+				break;
+			store_bind_int(st, 1, id);
+			src = sqlite3_step(st);
+			store_stmt_done(c, st);
+			if (src != SQLITE_DONE)
+				rc = store_db_err(c, src, e,
+						  "search index %" PRId64,
+						  other[i]);
+		}
 	return rc;
 }
 
@@ -443,15 +499,15 @@ int store_search_article_put(struct store_conn *c, int64_t id,
  * In a word with a hyphen ("Порт-Селене") the last part is the one that
  * inflects. At most SEARCH_WIDEN_TERMS words are widened.
  */
-#define SEARCH_WIDEN_TERMS 8
+#define SEARCH_WIDEN_TERMS    8
 #define SEARCH_WIDEN_MAX_WORD 64 /* code points of a word we widen */
 
 static const char *const search_endings[] = {
-	"иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими",
-	"иях", "иям", "ией", "ах", "ях", "ам", "ям", "ом", "ем", "ой",
-	"ей", "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ых", "их",
-	"ую", "юю", "ов", "ев", "ия", "ии", "ью", "ья", "а", "я", "о",
-	"е", "ы", "и", "у", "ю", "ь", "й",
+	"иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими", "иях",
+	"иям",  "ией", "ах",  "ях",  "ам",  "ям",  "ом",  "ем",  "ой",  "ей",
+	"ий",   "ый",  "ая",  "яя",  "ое",  "ее",  "ые",  "ие",  "ых",  "их",
+	"ую",   "юю",  "ов",  "ев",  "ия",  "ии",  "ью",  "ья",  "а",   "я",
+	"о",    "е",   "ы",   "и",   "у",   "ю",   "ь",   "й",
 };
 static const char *const search_suffixes[] = {
 	"", "а", "е", "у", "ы", "и", "ю", "ом",
@@ -462,8 +518,11 @@ static const char *const search_suffixes[] = {
 static uint32_t search_utf8(const unsigned char *s, size_t n, size_t *len)
 {
 	uint32_t c = s[0];
-	size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 :
-			  (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+	size_t k = c < 0x80           ? 1 :
+		   (c & 0xE0) == 0xC0 ? 2 :
+		   (c & 0xF0) == 0xE0 ? 3 :
+		   (c & 0xF8) == 0xF0 ? 4 :
+					0;
 	if (k == 0 || k > n) {
 		*len = 1;
 		return 0xFFFD;
@@ -564,7 +623,9 @@ static void search_widen_word(struct arena *a, struct sb_stemmer *stemmer,
 	static const char vowels[] = "аеиоуыэюяьй";
 	size_t last = low.len - 2;
 	int consonant = !memmem(vowels, sizeof vowels - 1, low.data + last, 2);
-	enum { N_SUF = sizeof search_suffixes / sizeof *search_suffixes };
+	enum {
+		N_SUF = sizeof search_suffixes / sizeof *search_suffixes
+	};
 	const char *cand[1 + 2 * N_SUF + 2];
 	size_t n_cand = 0;
 	cand[n_cand++] = arena_strndup(a, s + run_start, run_end - run_start);
@@ -579,9 +640,10 @@ static void search_widen_word(struct arena *a, struct sb_stemmer *stemmer,
 	    (!memcmp(low.data + last - 2, "о", 2) ||
 	     !memcmp(low.data + last - 2, "е", 2))) {
 		for (int i2 = 0; i2 < 2; i2++)
-			cand[n_cand++] = arena_printf(
-				a, "%.*s%s%s", (int)(last - 2), low.data,
-				low.data + last, i2 ? "е" : "а");
+			cand[n_cand++] = arena_printf(a, "%.*s%s%s",
+						      (int)(last - 2), low.data,
+						      low.data + last,
+						      i2 ? "е" : "а");
 	}
 	/* Keep one form per distinct stem (the stemmer and the folding are
 	 * the tokenizer's for these letters): usually one or two phrases
@@ -596,8 +658,9 @@ static void search_widen_word(struct arena *a, struct sb_stemmer *stemmer,
 			stemmer, (const sb_symbol *)lc, (int)strlen(lc));
 		if (!st)
 			break;
-		const char *stem = arena_strndup(
-			a, (const char *)st, (size_t)sb_stemmer_length(stemmer));
+		const char *stem =
+			arena_strndup(a, (const char *)st,
+				      (size_t)sb_stemmer_length(stemmer));
 		int dup = 0;
 		for (size_t j = 0; j < n_distinct && !dup; j++)
 			dup = !strcmp(stems[j], stem);
@@ -694,8 +757,8 @@ out:
  * Per row it reads the row's token count and its phrase instances; the
  * average row length comes once per query from FTS5's totals.
  */
-#define SEARCH_RANK_K1 1.2
-#define SEARCH_RANK_B 0.75
+#define SEARCH_RANK_K1      1.2
+#define SEARCH_RANK_B       0.75
 #define SEARCH_RANK_PHRASES 64 /* phrases that count; more are ignored */
 
 static void search_rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
@@ -751,102 +814,69 @@ static void search_rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 	sqlite3_result_double(ctx, -score);
 }
 
-/* ---- snippets ------------------------------------------------------- */
+/* ---- excerpts ------------------------------------------------------- */
 
 /*
- * gazette_snippet(fts_table, col, words): the best fragment of about
- * `words` tokens of column col, U+0002/U+0003 around matched phrases,
- * "…" where the text was cut; the first `words` tokens when nothing
- * matched there. The same contract as FTS5's snippet(), built cheaper:
- * snippet() tokenizes the whole column twice (finding sentences, then
- * highlighting), and tokenizing is the stemmer's work on every word,
- * the larger part of a results page's time. Here the window comes from
- * the match positions FTS5 already has (xInst), and the column is
- * tokenized once, only up to the end of the window. The window is the
- * one with the most distinct phrases, the earliest of those, with a
- * quarter of it before the first match as context.
+ * gazette_excerpt(fts_table, lead_col, body_col, words): what a result
+ * shows under its title, with U+0002/U+0003 around matched phrases:
+ *   - the whole lead, marked, when the query matched in the lead (the
+ *     lead is the article's own summary);
+ *   - else the body's best fragment of `words` tokens (the window with
+ *     the most distinct phrases, the earliest of those, a quarter of it
+ *     before the first match), "…" where the text was cut;
+ *   - else the lead as it is, or the body's first `words` tokens.
+ * FTS5's snippet() tokenizes the whole column twice (sentences, then
+ * highlighting), and tokenizing is the stemmer's work on every word: the
+ * larger part of a results page's time. Here the match positions come
+ * from FTS5 (xInst, no tokenizing), which column to show follows from
+ * them, and the chosen text is tokenized once, only up to the end of the
+ * window.
  */
-#define SEARCH_SNIPPET_MAX 64 /* words */
+#define SEARCH_EXCERPT_MAX 64 /* words */
 
-struct search_snip {
-	int first, last; /* token window */
-	int tok;         /* tokens seen */
-	int starts[SEARCH_SNIPPET_MAX], ends[SEARCH_SNIPPET_MAX]; /* bytes */
+struct search_win {
+	int first, last;    /* token window, inclusive */
+	int tok;            /* tokens seen */
+	int *starts, *ends; /* byte range of each window token */
 };
 
-static int search_snip_cb(void *ctx, int tflags, const char *token, int n,
-			  int start, int end)
+static int search_win_cb(void *ctx, int tflags, const char *token, int n,
+			 int start, int end)
 {
 	(void)token;
 	(void)n;
-	struct search_snip *sn = ctx;
+	struct search_win *w = ctx;
 	if (tflags & FTS5_TOKEN_COLOCATED)
 		return SQLITE_OK;
-	int i = sn->tok++;
-	if (i > sn->last)
+	int i = w->tok++;
+	if (i > w->last)
 		return SQLITE_DONE; /* past the window: stop tokenizing */
-	if (i >= sn->first) {
-		sn->starts[i - sn->first] = start;
-		sn->ends[i - sn->first] = end;
+	if (i >= w->first) {
+		w->starts[i - w->first] = start;
+		w->ends[i - w->first] = end;
 	}
 	return SQLITE_OK;
 }
 
-static void search_snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
-			      sqlite3_context *ctx, int nval,
-			      sqlite3_value **val)
+struct search_inst {
+	int off, len; /* first token, tokens of the phrase */
+	int phrase;   /* which phrase of the query */
+};
+
+/* First token of the best window of `words` tokens over inst[0..m) (by
+ * offset) in a column of ntok tokens: the one holding the most distinct
+ * phrases, the earliest of those, starting a quarter of the window
+ * before its first match; 0 when m is 0. */
+static int search_best_window(const struct search_inst *inst, int m, int words,
+			      int ntok)
 {
-	if (nval < 2) {
-		sqlite3_result_error(ctx, "gazette_snippet: col, words", -1);
-		return;
-	}
-	int col = sqlite3_value_int(val[0]);
-	int words = sqlite3_value_int(val[1]);
-	if (words < 4)
-		words = 4;
-	if (words > SEARCH_SNIPPET_MAX)
-		words = SEARCH_SNIPPET_MAX;
-	const char *text = NULL;
-	int len = 0, ntok = 0, n_inst = 0;
-	int rc = api->xColumnText(fts, col, &text, &len);
-	if (rc == SQLITE_OK)
-		rc = api->xColumnSize(fts, col, &ntok);
-	if (rc == SQLITE_OK)
-		rc = api->xInstCount(fts, &n_inst);
-	if (rc != SQLITE_OK) {
-		sqlite3_result_error_code(ctx, rc);
-		return;
-	}
-	if (!text || len == 0 || ntok == 0) {
-		sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-		return;
-	}
-	/* Matches in col: token offset, phrase and phrase length. Instances
-	 * come ordered by column, then offset. */
-	int *off = sqlite3_malloc64((sizeof(int) * 3) * (size_t)(n_inst + 1));
-	if (!off) {
-		sqlite3_result_error_nomem(ctx);
-		return;
-	}
-	int *phr = off + n_inst + 1, *plen = phr + n_inst + 1, m = 0;
-	for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
-		int ph, c, o;
-		rc = api->xInst(fts, i, &ph, &c, &o);
-		if (rc == SQLITE_OK && c == col) {
-			off[m] = o;
-			phr[m] = ph;
-			plen[m] = api->xPhraseSize(fts, ph);
-			m++;
-		}
-	}
-	struct search_snip sn = {0};
 	int best = -1, best_score = 0;
-	for (int i = 0; rc == SQLITE_OK && i < m; i++) {
-		/* distinct phrases in [off[i], off[i] + words) */
+	for (int i = 0; i < m; i++) {
 		uint64_t seen = 0;
 		int score = 0;
-		for (int j = i; j < m && off[j] < off[i] + words; j++) {
-			uint64_t bit = 1ull << (phr[j] & 63);
+		for (int j = i; j < m && inst[j].off < inst[i].off + words;
+		     j++) {
+			uint64_t bit = 1ull << (inst[j].phrase & 63);
 			if (!(seen & bit)) {
 				seen |= bit;
 				score++;
@@ -857,41 +887,57 @@ static void search_snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 			best = i;
 		}
 	}
-	sn.first = best < 0 ? 0 : off[best] - words / 4;
-	if (sn.first + words > ntok)
-		sn.first = ntok - words;
-	if (sn.first < 0)
-		sn.first = 0;
-	sn.last = sn.first + words - 1;
-	if (sn.last > ntok - 1)
-		sn.last = ntok - 1;
-	if (rc == SQLITE_OK) {
-		rc = api->xTokenize(fts, text, len, &sn, search_snip_cb);
-		if (rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-	}
-	if (rc == SQLITE_OK && sn.tok <= sn.first) /* fewer tokens than said */
+	if (best < 0)
+		return 0;
+	int first = inst[best].off - words / 4;
+	if (first + words > ntok)
+		first = ntok - words;
+	return first < 0 ? 0 : first;
+}
+
+/* Append tokens [first, last] of column col (text, ntok tokens) to out,
+ * from the first token to the end of the last, with markers around the
+ * tokens covered by inst[0..m) (sorted by offset) and "…" where cut. */
+static int search_win_put(const Fts5ExtensionApi *api, Fts5Context *fts,
+			  const char *text, int len, int ntok, int first,
+			  int last, const struct search_inst *inst, int m,
+			  sqlite3_str *out)
+{
+	if (last >= ntok)
+		last = ntok - 1;
+	if (first < 0)
+		first = 0;
+	if (last < first)
+		return SQLITE_OK;
+	struct search_win w = {.first = first, .last = last};
+	w.starts =
+		sqlite3_malloc64(2 * sizeof(int) * (size_t)(last - first + 1));
+	if (!w.starts)
+		return SQLITE_NOMEM;
+	w.ends = w.starts + (last - first + 1);
+	int rc = api->xTokenize(fts, text, len, &w, search_win_cb);
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	if (rc == SQLITE_OK && w.tok <= first) /* fewer tokens than said */
 		rc = SQLITE_CORRUPT_VTAB;
 	if (rc != SQLITE_OK) {
-		sqlite3_free(off);
-		sqlite3_result_error_code(ctx, rc);
-		return;
+		sqlite3_free(w.starts);
+		return rc;
 	}
-	int last = sn.tok - 1 < sn.last ? sn.tok - 1 : sn.last;
-	sqlite3_str *out = sqlite3_str_new(NULL);
-	if (sn.first > 0)
+	if (w.tok - 1 < last)
+		last = w.tok - 1;
+	/* Text before the first token and after the last one (quotes,
+	 * a full stop) belongs to the excerpt when nothing was cut there. */
+	if (first > 0)
 		sqlite3_str_appendall(out, "…");
-	/* Walk the window's tokens; a token inside a match instance (from
-	 * its first token to its phrase length) is marked, adjacent marked
-	 * tokens share one pair of markers. */
-	int pos = sn.starts[0], open = 0, k = 0;
-	for (int t = sn.first; t <= last; t++) {
-		int marked = 0;
-		while (k < m && off[k] + plen[k] <= t)
+	int pos = first > 0 ? w.starts[0] : 0, open = 0, k = 0;
+	for (int t = first; t <= last; t++) {
+		while (k < m && inst[k].off + inst[k].len <= t)
 			k++;
-		for (int j = k; j < m && off[j] <= t && !marked; j++)
-			marked = t < off[j] + plen[j];
-		int ts = sn.starts[t - sn.first], te = sn.ends[t - sn.first];
+		int marked = 0;
+		for (int j = k; j < m && inst[j].off <= t && !marked; j++)
+			marked = t < inst[j].off + inst[j].len;
+		int ts = w.starts[t - first], te = w.ends[t - first];
 		if (marked && !open) {
 			sqlite3_str_append(out, text + pos, ts - pos);
 			sqlite3_str_appendchar(out, 1, '\x02');
@@ -908,8 +954,91 @@ static void search_snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 		sqlite3_str_appendchar(out, 1, '\x03');
 	if (last < ntok - 1)
 		sqlite3_str_appendall(out, "…");
-	sqlite3_free(off);
-	rc = sqlite3_str_errcode(out);
+	else
+		sqlite3_str_append(out, text + pos, len - pos);
+	sqlite3_free(w.starts);
+	return SQLITE_OK;
+}
+
+static void search_excerpt_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
+			      sqlite3_context *ctx, int nval,
+			      sqlite3_value **val)
+{
+	if (nval < 3) {
+		sqlite3_result_error(ctx, "gazette_excerpt: lead, body, words",
+				     -1);
+		return;
+	}
+	int lead_col = sqlite3_value_int(val[0]);
+	int body_col = sqlite3_value_int(val[1]);
+	int words = sqlite3_value_int(val[2]);
+	if (words < 4)
+		words = 4;
+	if (words > SEARCH_EXCERPT_MAX)
+		words = SEARCH_EXCERPT_MAX;
+	int n_inst = 0;
+	int rc = api->xInstCount(fts, &n_inst);
+	struct search_inst *lead = NULL, *body = NULL;
+	int n_lead = 0, n_body = 0;
+	if (rc == SQLITE_OK) {
+		lead = sqlite3_malloc64(2 * sizeof *lead *
+					(size_t)(n_inst + 1));
+		if (!lead)
+			rc = SQLITE_NOMEM;
+		else
+			body = lead + n_inst + 1;
+	}
+	/* Instances come ordered by column, then offset. */
+	for (int i = 0; rc == SQLITE_OK && i < n_inst; i++) {
+		int ph, c, o;
+		rc = api->xInst(fts, i, &ph, &c, &o);
+		struct search_inst in = {o, api->xPhraseSize(fts, ph), ph};
+		if (rc == SQLITE_OK && c == lead_col)
+			lead[n_lead++] = in;
+		else if (rc == SQLITE_OK && c == body_col)
+			body[n_body++] = in;
+	}
+	sqlite3_str *out = sqlite3_str_new(NULL);
+	const char *text = NULL;
+	int len = 0, ntok = 0;
+	int col = n_lead ? lead_col : n_body ? body_col : lead_col;
+	if (rc == SQLITE_OK)
+		rc = api->xColumnText(fts, col, &text, &len);
+	if (rc == SQLITE_OK && !n_lead && !n_body && len == 0 &&
+	    body_col >= 0) {
+		col = body_col; /* no lead: the body's start */
+		rc = api->xColumnText(fts, col, &text, &len);
+	}
+	if (rc == SQLITE_OK)
+		rc = api->xColumnSize(fts, col, &ntok);
+	if (rc == SQLITE_OK && text && len > 0) {
+		if (n_lead) {
+			/* the lead whole when it is not much longer than an
+			 * excerpt, else a window twice the excerpt's size */
+			int w = 2 * words;
+			int first = ntok <= w ? 0 :
+						search_best_window(lead, n_lead,
+								   w, ntok);
+			rc = search_win_put(api, fts, text, len, ntok, first,
+					    ntok <= w ? ntok - 1 :
+							first + w - 1,
+					    lead, n_lead, out);
+		} else if (n_body) {
+			int first =
+				search_best_window(body, n_body, words, ntok);
+			rc = search_win_put(api, fts, text, len, ntok, first,
+					    first + words - 1, body, n_body,
+					    out);
+		} else if (col == lead_col) {
+			sqlite3_str_append(out, text, len);
+		} else {
+			rc = search_win_put(api, fts, text, len, ntok, 0,
+					    words - 1, NULL, 0, out);
+		}
+	}
+	sqlite3_free(lead);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_str_errcode(out);
 	int n = sqlite3_str_length(out);
 	char *res = sqlite3_str_finish(out);
 	if (rc != SQLITE_OK) {
@@ -917,11 +1046,11 @@ static void search_snippet_fn(const Fts5ExtensionApi *api, Fts5Context *fts,
 		sqlite3_result_error_code(ctx, rc);
 		return;
 	}
-	sqlite3_result_text(ctx, res ? res : "", n, res ? sqlite3_free :
-							  SQLITE_STATIC);
+	sqlite3_result_text(ctx, res ? res : "", n,
+			    res ? sqlite3_free : SQLITE_STATIC);
 }
 
-/* Register gazette_rank and gazette_snippet on db (the documented way to
+/* Register gazette_rank and gazette_excerpt on db (the documented way to
  * reach fts5_api, as search_tokenizer_register does). Called the first
  * time a connection's search statement does not prepare for want of
  * them. */
@@ -942,15 +1071,15 @@ static int search_funcs_register(sqlite3 *db, struct err *e)
 	rc = api->xCreateFunction(api, "gazette_rank", NULL, search_rank_fn,
 				  NULL);
 	if (rc == SQLITE_OK)
-		rc = api->xCreateFunction(api, "gazette_snippet", NULL,
-					  search_snippet_fn, NULL);
+		rc = api->xCreateFunction(api, "gazette_excerpt", NULL,
+					  search_excerpt_fn, NULL);
 	if (rc != SQLITE_OK)
 		return err_set(e, ERR_DB, "search: functions: %s",
 			       sqlite3_errstr(rc));
 	return 0;
 }
 
-/* store_stmt for SQL that calls gazette_rank or gazette_snippet,
+/* store_stmt for SQL that calls gazette_rank or gazette_excerpt,
  * registering them on the connection first when they are not there. */
 static int search_stmt(struct store_conn *c, const char *sql,
 		       sqlite3_stmt **out, struct err *e)
@@ -980,41 +1109,37 @@ static int search_stmt(struct store_conn *c, const char *sql,
  * better; title 10, lead 4, body 1, meta 2 as src/search/README.md
  * suggests) times the README's recency factor, or newest first.
  */
-static const char *search_rank_sql(struct arena *a, int64_t idx)
+static const char *search_rank_sql(struct arena *a, const char *t,
+				   const char *weights)
 {
 	return arena_printf(
 		a,
 		"WITH cand AS MATERIALIZED (SELECT a.id AS id, a.publish_at AS "
-		"at, gazette_rank(article_fts_%1$" PRId64 ", 10.0, 4.0, 1.0, 2.0) AS "
-		"score FROM article_fts_%1$" PRId64 " CROSS JOIN articles a ON "
-		"a.id = article_fts_%1$" PRId64 ".rowid WHERE article_fts_%1$" PRId64
-		" MATCH ?1 AND a.edition = ?2 AND a.status = 3 AND "
-		"a.publish_at <= ?3 AND (?4 = 0 OR a.rubric_id = ?4) AND (?5 = "
-		"0 OR EXISTS (SELECT 1 FROM article_authors x WHERE "
-		"x.article_id = a.id AND x.author_id = ?5)) AND (?6 = '' OR "
-		"a.kind = ?6) AND (?7 = 0 OR a.publish_at >= ?7) AND (?8 = 0 OR "
-		"a.publish_at < ?8) ORDER BY article_fts_%1$" PRId64
-		".rowid DESC LIMIT ?9) SELECT id FROM cand ORDER BY CASE WHEN "
-		"?10 THEN -at ELSE score * (1.0 + 0.5 / (1.0 + max(0, ?3 - at) "
-		"/ 2592000.0)) END, CASE WHEN ?10 THEN -id ELSE id END",
-		idx);
+		"at, gazette_rank(%1$s, %2$s) AS score FROM %1$s CROSS JOIN "
+		"articles a ON a.id = %1$s.rowid WHERE %1$s MATCH ?1 AND "
+		"a.edition = ?2 AND a.status = 3 AND a.publish_at <= ?3 AND "
+		"(?4 = 0 OR a.rubric_id = ?4) AND (?5 = 0 OR EXISTS (SELECT 1 "
+		"FROM article_authors x WHERE x.article_id = a.id AND "
+		"x.author_id = ?5)) AND (?6 = '' OR a.kind = ?6) AND (?7 = 0 OR "
+		"a.publish_at >= ?7) AND (?8 = 0 OR a.publish_at < ?8) ORDER BY "
+		"%1$s.rowid DESC LIMIT ?9) SELECT id FROM cand ORDER BY CASE "
+		"WHEN ?10 THEN -at ELSE score * (1.0 + 0.5 / (1.0 + max(0, ?3 - "
+		"at) / 2592000.0)) END, CASE WHEN ?10 THEN -id ELSE id END",
+		t, weights);
 }
 
-static const char *search_hit_sql(struct arena *a, int64_t idx)
+/* One hit: the article, its marked title and its excerpt (lead column 1;
+ * body column 2 in the full table, none in the small one). */
+static const char *search_hit_sql(struct arena *a, const char *t, int body)
 {
 	return arena_printf(
 		a,
 		"SELECT " STORE_ARTICLE_COLUMNS_NOBODY
-		", highlight(article_fts_%1$" PRId64
-		", 0, char(2), char(3)), CASE WHEN instr(highlight(article_fts_%1$" PRId64
-		", 1, char(2), char(3)), char(2)) THEN NULL ELSE gazette_snippet(article_fts_%1$" PRId64
-		", 2, ?3) END, highlight(article_fts_%1$" PRId64
-		", 1, char(2), char(3)) FROM article_fts_%1$" PRId64
-		" CROSS JOIN articles a ON a.id = article_fts_%1$" PRId64
-		".rowid LEFT JOIN view_counts v ON v.article_id = a.id WHERE "
-		"article_fts_%1$" PRId64 " MATCH ?1 AND article_fts_%1$" PRId64
-		".rowid = ?2",
-		idx);
+		", highlight(%1$s, 0, char(2), char(3)), gazette_excerpt(%1$s, "
+		"1, %2$d, ?3) FROM %1$s CROSS JOIN articles a ON a.id = "
+		"%1$s.rowid LEFT JOIN view_counts v ON v.article_id = a.id "
+		"WHERE %1$s MATCH ?1 AND %1$s.rowid = ?2",
+		t, body);
 }
 
 /* FTS5 reports a bad MATCH expression as a plain SQLITE_ERROR: that is
@@ -1083,32 +1208,55 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 	if (rc || !idx)
 		goto out;
 
-	rc = search_stmt(c, search_rank_sql(a, idx), &st, e);
-	if (rc)
-		goto out;
-	store_bind_text(st, 1, match);
-	store_bind_text(st, 2, q->edition);
-	store_bind_int(st, 3, now);
-	store_bind_int(st, 4, q->rubric_id);
-	store_bind_int(st, 5, q->author_id);
-	store_bind_text(st, 6, q->kind ? q->kind : "");
-	store_bind_int(st, 7, q->from);
-	store_bind_int(st, 8, q->to);
-	store_bind_int(st, 9, STORE_SEARCH_MAX_CANDIDATES);
-	store_bind_int(st, 10, q->by_date ? 1 : 0);
+	/* Suggestions search the small table first; when titles, leads and
+	 * meta have nothing, the bodies (the full table) get their turn:
+	 * on a small site a word may live in bodies only, and on a large
+	 * one a word found in no title is rare enough to be cheap. */
+	const char *table = NULL;
 	ids = arena_alloc(a, limit * sizeof *ids);
-	int src;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count >= q->offset && n_ids < limit)
-			ids[n_ids++] = sqlite3_column_int64(st, 0);
-		count++;
+	for (int t = q->suggest ? SEARCH_T_SUGGEST : SEARCH_T_FULL; t >= 0;
+	     t--) {
+		table = arena_printf(a, "%s%" PRId64, search_tables[t].prefix,
+				     idx);
+		/* Weights per column: title, lead, body, meta (the README's
+		 * choice); the small table has no body. */
+		rc = search_stmt(c,
+				 search_rank_sql(a, table,
+						 t == SEARCH_T_SUGGEST ?
+							 "10.0, 4.0, 2.0" :
+							 "10.0, 4.0, 1.0, 2.0"),
+				 &st, e);
+		if (rc)
+			goto out;
+		store_bind_text(st, 1, match);
+		store_bind_text(st, 2, q->edition);
+		store_bind_int(st, 3, now);
+		store_bind_int(st, 4, q->rubric_id);
+		store_bind_int(st, 5, q->author_id);
+		store_bind_text(st, 6, q->kind ? q->kind : "");
+		store_bind_int(st, 7, q->from);
+		store_bind_int(st, 8, q->to);
+		store_bind_int(st, 9, STORE_SEARCH_MAX_CANDIDATES);
+		store_bind_int(st, 10, q->by_date ? 1 : 0);
+		int src;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			if (count >= q->offset && n_ids < limit)
+				ids[n_ids++] = sqlite3_column_int64(st, 0);
+			count++;
+		}
+		store_stmt_done(c, st);
+		st = NULL;
+		if (src != SQLITE_DONE) {
+			rc = search_query_err(c, src, e, "search");
+			goto out;
+		}
+		if (count > 0)
+			break;
 	}
-	store_stmt_done(c, st);
-	st = NULL;
-	if (src != SQLITE_DONE) {
-		rc = search_query_err(c, src, e, "search");
-		goto out;
-	}
+	int body = strncmp(table, search_tables[SEARCH_T_FULL].prefix,
+			   strlen(search_tables[SEARCH_T_FULL].prefix)) ?
+			   -1 :
+			   2;
 	if (total)
 		*total = count;
 	if (n_ids == 0)
@@ -1118,7 +1266,7 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 	memset(hits, 0, n_ids * sizeof *hits);
 	struct store_article *arts = arena_alloc(a, n_ids * sizeof *arts);
 	size_t got = 0;
-	const char *hsql = search_hit_sql(a, idx);
+	const char *hsql = search_hit_sql(a, table, body);
 	for (size_t i = 0; i < n_ids; i++) {
 		rc = search_stmt(c, hsql, &st, e);
 		if (rc)
@@ -1126,20 +1274,12 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 		store_bind_text(st, 1, match);
 		store_bind_int(st, 2, ids[i]);
 		store_bind_int(st, 3, words);
-		src = sqlite3_step(st);
+		int src = sqlite3_step(st);
 		if (src == SQLITE_ROW) {
 			struct store_search_hit *h = &hits[got];
 			store_article_row(a, st, &arts[got]);
 			h->title_hl = store_col_text(a, st, 24);
-			char *body = store_col_text(a, st, 25);
-			char *lead = store_col_text(a, st, 26);
-			/* The lead when it matched (then the body snippet
-			 * was not even made: it is the costly part), else
-			 * the body's best fragment when that matched, else
-			 * the lead as a summary. */
-			h->snippet = strchr(lead, '\x02') ? lead :
-				     strchr(body, '\x02') || !*lead ? body :
-								      lead;
+			h->snippet = store_col_text(a, st, 25);
 			got++;
 		}
 		store_stmt_done(c, st);
@@ -1198,9 +1338,12 @@ static int search_drop_state(store *s, const char *edition, int state,
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		char sql[96];
-		snprintf(sql, sizeof sql,
-			 "DROP TABLE IF EXISTS article_fts_%" PRId64, ids[i]);
-		rc = search_exec(c->db, sql, e);
+		for (int t = 0; rc == 0 && t < SEARCH_N_TABLES; t++) {
+			snprintf(sql, sizeof sql,
+				 "DROP TABLE IF EXISTS %s%" PRId64,
+				 search_tables[t].prefix, ids[i]);
+			rc = search_exec(c->db, sql, e);
+		}
 		if (rc == 0) {
 			snprintf(sql, sizeof sql,
 				 "DELETE FROM search_indexes WHERE id = "
@@ -1255,14 +1398,19 @@ static int search_merge_step(store *s, int64_t idx, int *more, struct err *e)
 	int rc = store_write_begin(s, &c, e);
 	if (rc)
 		return rc;
-	char sql[160];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO article_fts_%1$" PRId64
-		 " (article_fts_%1$" PRId64 ", rank) VALUES ('merge', -%2$d)",
-		 idx, SEARCH_MERGE_PAGES);
-	int before = sqlite3_total_changes(c->db);
-	rc = search_exec(c->db, sql, e);
-	*more = sqlite3_total_changes(c->db) - before >= 2;
+	*more = 0;
+	for (int t = 0; rc == 0 && t < SEARCH_N_TABLES; t++) {
+		char sql[200];
+		const char *p = search_tables[t].prefix;
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO %1$s%2$" PRId64 " (%1$s%2$" PRId64
+			 ", rank) VALUES ('merge', -%3$d)",
+			 p, idx, SEARCH_MERGE_PAGES);
+		int before = sqlite3_total_changes(c->db);
+		rc = search_exec(c->db, sql, e);
+		if (sqlite3_total_changes(c->db) - before >= 2)
+			*more = 1;
+	}
 	return store_write_end(s, c, rc, e);
 }
 
@@ -1313,7 +1461,7 @@ static int search_reindex_one(store *s, const char *edition, size_t batch,
 	if (rc)
 		return rc;
 	if (progress)
-		progress(edition, 0, total, ctx);
+		progress(edition, "index", 0, total, ctx);
 	struct arena *scratch = arena_new(0);
 	int64_t after = 0;
 	for (;;) {
@@ -1332,17 +1480,21 @@ static int search_reindex_one(store *s, const char *edition, size_t batch,
 		if (done > total)
 			total = done;
 		if (progress)
-			progress(edition, done, total, ctx);
+			progress(edition, "index", done, total, ctx);
 	}
 	arena_free(scratch);
-	for (int more = 1; rc == 0 && more;)
+	size_t steps = 0;
+	for (int more = 1; rc == 0 && more;) {
 		rc = search_merge_step(s, idx, &more, e);
+		if (rc == 0 && progress)
+			progress(edition, "merge", ++steps, 0, ctx);
+	}
 	if (rc == 0)
 		rc = search_swap(s, edition, idx, e);
 	if (rc == 0)
 		rc = search_drop_state(s, edition, SEARCH_IDX_RETIRED, e);
 	if (rc == 0 && progress)
-		progress(edition, done, total, ctx);
+		progress(edition, "done", done, done, ctx);
 	if (rc) /* leave no half-built index that saves keep writing to */
 		search_drop_state(s, edition, SEARCH_IDX_BUILDING, NULL);
 	return rc;
@@ -1361,7 +1513,8 @@ int store_search_reindex(store *s, const char *edition, size_t batch,
 	size_t n;
 	int rc = store_edition_list(s, a, &eds, &n, e);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = search_reindex_one(s, eds[i].code, batch, progress, ctx, e);
+		rc = search_reindex_one(s, eds[i].code, batch, progress, ctx,
+					e);
 	arena_free(a);
 	return rc;
 }

@@ -535,6 +535,10 @@ struct store_search_query {
 	size_t offset;       /* hits to skip */
 	size_t limit;        /* hits to return: 1..100, 0 means 10 */
 	int snippet_words;   /* words per snippet: 4..64, 0 means 24 */
+	int suggest;         /* 1: as-you-type: search titles, leads and
+			      * meta, where prefix queries stay cheap (the
+			      * snippet is then the lead); bodies only when
+			      * those have no match at all */
 };
 
 struct store_search_hit {
@@ -543,19 +547,24 @@ struct store_search_hit {
 	char *title_hl; /* title with U+0002 before and U+0003 after each
 			 * matched word (raw text: escape, then turn the
 			 * markers into <mark>, never the other way) */
-	char *snippet;  /* best body fragment with the same markers and "…"
-			 * where cut; the lead (marked) when the body has no
-			 * match but the lead is not empty */
+	char *snippet;  /* the lead, marked, when the query matched there;
+			 * else the best body fragment of snippet_words
+			 * words, marked, "…" where cut; else the lead as it
+			 * is (or the body's first words when no lead) */
 };
 
 /*
  * Search the edition's index with q->match and q's filters. Published
- * articles only (status PUBLISHED and publish_at <= now). Order: bm25
- * with the title weighing most, then the lead, meta (authors, rubric,
- * tags) and the body, times a recency factor (1.5 for today, 1.25 at 30
- * days, about 1 after a year); with by_date, newest first. *out gets up
- * to limit hits from offset on (arena memory), *n their number and
- * *total (may be NULL) the number of matches, capped at
+ * articles only (status PUBLISHED and publish_at <= now). Order: BM25
+ * term frequency (without IDF: every hit holds every term) with the
+ * title weighing most, then the lead, meta (authors, rubric, tags) and
+ * the body, times a recency factor (1.5 for today, 1.25 at 30 days,
+ * about 1 after a year); with by_date, newest first. A single Russian
+ * word of the match (a quoted word without `*`) also finds its other
+ * inflected forms, which Snowball does not always stem alike ("паром" /
+ * "паромах", "Азербайджан" / "Азербайджане"); phrases stay exact.
+ * *out gets up to limit hits from offset on (arena memory), *n their
+ * number and *total (may be NULL) the number of matches, capped at
  * STORE_SEARCH_MAX_CANDIDATES. An edition without an index (no article
  * saved yet) or an empty match gives no hits and 0.
  * Errors: ERR_INVALID when FTS5 rejects the match expression (a
@@ -566,10 +575,12 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 		 struct store_search_hit **out, size_t *n, size_t *total,
 		 struct err *e);
 
-/* Progress of store_search_reindex: `done` of `total` articles of
- * `edition` are in the new index (done == total once more at the end,
- * while the index is merged and swapped in). */
-typedef void (*store_search_progress_fn)(const char *edition, size_t done,
+/* Progress of store_search_reindex for `edition`, in phase "index"
+ * (`done` of `total` articles are in the new index), "merge" (`done`
+ * merge steps so far, total 0: unknown) or "done" (swapped in; done ==
+ * total == articles indexed). */
+typedef void (*store_search_progress_fn)(const char *edition,
+					 const char *phase, size_t done,
 					 size_t total, void *ctx);
 
 /*

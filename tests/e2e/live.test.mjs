@@ -98,7 +98,7 @@ test('desk to reader: post, edit and delete show up within 2 s', { skip: SKIP, t
   assert.ok(streams.length <= 2, `no polling: ${streams.length} stream requests`);
   assert.deepEqual(reader.errors, []);
   assert.deepEqual(desk.errors, []);
-  console.log(`# reader saw the post after ${ms1} ms, the edit after ${ms2} ms, the delete after ${ms3} ms`);
+  console.log(`reader saw the post after ${ms1} ms, the edit after ${ms2} ms, the delete after ${ms3} ms`);
 });
 
 test('ending the event hides the banner on an open page', { skip: SKIP, timeout: 60000 }, async () => {
@@ -119,7 +119,7 @@ test('ending the event hides the banner on an open page', { skip: SKIP, timeout:
   await banner.waitFor({ state: 'hidden', timeout: LIMIT });
   const ms = Date.now() - t0;
   assert.ok(ms <= LIMIT, `the banner went after ${ms} ms`);
-  console.log(`# the banner went ${ms} ms after the click`);
+  console.log(`the banner went ${ms} ms after the click`);
   // a fresh page (the cache was purged) has no banner at all
   const fresh = await get(env.base, '/');
   assert.doesNotMatch(fresh.text, /data-live-banner/);

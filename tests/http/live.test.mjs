@@ -304,6 +304,13 @@ test('GET /api/v1/live/{id}: the event and its entries as JSON', async () => {
   assert.equal(p2.entries.length, 2);
   assert.equal(p2.page, 2);
 
+  r = await fetch(`${srv.url}/api/v1/live?state=live`);
+  assert.equal(r.status, 200);
+  const list = await r.json();
+  assert.ok(list.events.some((e) => e.id === id && e.state === 'live'));
+  r = await fetch(`${srv.url}/api/v1/live?edition=ru`);
+  assert.ok((await r.json()).events.every((e) => e.edition === 'ru'));
+  assert.equal((await fetch(`${srv.url}/api/v1/live?state=soon`)).status, 400);
   assert.equal((await fetch(`${srv.url}/api/v1/live/${id}?edition=xx`)).status, 400);
   assert.equal((await fetch(`${srv.url}/api/v1/live/999999`)).status, 404);
   assert.equal((await fetch(`${srv.url}/api/v1/live/abc`)).status, 400);

@@ -94,7 +94,8 @@ static void test_publish_reaches_subscriber(void **state)
 	struct live_sub *s;
 	int replay = 7;
 	struct err e = {0};
-	assert_int_equal(live_sub_new(h, "ev:1:en", -1, &hk, &s, &replay, &e), 0);
+	assert_int_equal(live_sub_new(h, "ev:1:en", -1, &hk, &s, &replay, &e),
+			 0);
 	assert_int_equal(replay, 0);
 	live_sub_push(s, "retry: 2000\n\n", 13);
 
@@ -145,11 +146,13 @@ static void test_small_reads_cut_messages(void **state)
 	struct live_sub_hooks hk = hooks_of(&c);
 	struct live_sub *s;
 	struct err e = {0};
-	assert_int_equal(live_sub_new(h, "banner:en", -1, &hk, &s, NULL, &e), 0);
+	assert_int_equal(live_sub_new(h, "banner:en", -1, &hk, &s, NULL, &e),
+			 0);
 	char data[300];
 	memset(data, 'x', sizeof data - 1);
 	data[sizeof data - 1] = '\0';
-	int64_t a = live_hub_publish(h, "banner:en", "state", data, strlen(data));
+	int64_t a =
+		live_hub_publish(h, "banner:en", "state", data, strlen(data));
 	int64_t b = live_hub_publish(h, "banner:en", "state", "{}", 2);
 	char buf[2048], want[2048];
 	int ended;
@@ -180,8 +183,8 @@ static void test_replay_from_ring_and_store(void **state)
 	struct live_sub *s;
 	int replay = -1;
 	struct err e = {0};
-	assert_int_equal(live_sub_new(h, "ev:3:ru", ids[2], &hk, &s, &replay, &e),
-			 0);
+	assert_int_equal(
+		live_sub_new(h, "ev:3:ru", ids[2], &hk, &s, &replay, &e), 0);
 	assert_int_equal(replay, 0);
 	char buf[2048];
 	int ended;
@@ -194,8 +197,8 @@ static void test_replay_from_ring_and_store(void **state)
 
 	/* After ids[0] it lost ids[1]: the store must replay; the stream
 	 * starts at the newest. */
-	assert_int_equal(live_sub_new(h, "ev:3:ru", ids[0], &hk, &s, &replay, &e),
-			 0);
+	assert_int_equal(
+		live_sub_new(h, "ev:3:ru", ids[0], &hk, &s, &replay, &e), 0);
 	assert_int_equal(replay, 1);
 	assert_int_equal(live_sub_last_id(s), ids[5]);
 	drain(s, buf, sizeof buf, 4096, &ended);
@@ -223,7 +226,8 @@ static void test_replay_from_ring_and_store(void **state)
 	int64_t cur = live_hub_cursor(h, "ev:3:ru");
 	assert_int_equal(cur, ids[5]);
 	int64_t next = live_hub_publish(h, "ev:3:ru", "edit", "{}", 2);
-	assert_int_equal(live_sub_new(h, "ev:3:ru", cur, &hk, &s, &replay, &e), 0);
+	assert_int_equal(live_sub_new(h, "ev:3:ru", cur, &hk, &s, &replay, &e),
+			 0);
 	assert_int_equal(replay, 0);
 	drain(s, buf, sizeof buf, 4096, &ended);
 	char want[64];
@@ -307,7 +311,8 @@ static void test_publish_read_race(void **state)
 	struct live_sub_hooks hk = hooks_of(&c);
 	struct live_sub *s;
 	struct err e = {0};
-	assert_int_equal(live_sub_new(rc.h, "ev:5:en", -1, &hk, &s, NULL, &e), 0);
+	assert_int_equal(live_sub_new(rc.h, "ev:5:en", -1, &hk, &s, NULL, &e),
+			 0);
 	pthread_t t;
 	pthread_create(&t, NULL, race_publisher, &rc);
 	static char buf[1 << 17];
@@ -350,7 +355,8 @@ static void test_shutdown_ends_streams(void **state)
 	struct live_sub *s1, *s2;
 	struct err e = {0};
 	assert_int_equal(live_sub_new(h, "ev:1:en", -1, &h1, &s1, NULL, &e), 0);
-	assert_int_equal(live_sub_new(h, "banner:en", -1, &h2, &s2, NULL, &e), 0);
+	assert_int_equal(live_sub_new(h, "banner:en", -1, &h2, &s2, NULL, &e),
+			 0);
 	char buf[64];
 	assert_int_equal(live_sub_read(s1, buf, sizeof buf), 0); /* parked */
 	live_hub_shutdown(h);

@@ -157,7 +157,8 @@ static void test_search_basic(void **state)
 	assert_string_equal(find(t, "ru", "ferry", NULL, NULL), "");
 	assert_string_equal(find(t, "en", "выборы", NULL, NULL), "");
 	/* Russian: inflection, ё/е, case */
-	assert_string_equal(find(t, "ru", "Азербайджане", NULL, NULL), "vybory");
+	assert_string_equal(find(t, "ru", "Азербайджане", NULL, NULL),
+			    "vybory");
 	/* Snowball stems "Азербайджан" and "паром" unlike their other
 	 * forms: the store widens single Russian words to their forms */
 	assert_string_equal(find(t, "ru", "Азербайджан", NULL, NULL), "vybory");
@@ -174,8 +175,7 @@ static void test_search_basic(void **state)
 	/* phrases stay exact */
 	assert_string_equal(find(t, "ru", "\"в азербайджане\"", NULL, NULL),
 			    "vybory");
-	assert_string_equal(find(t, "ru", "\"в азербайджан\"", NULL, NULL),
-			    "");
+	assert_string_equal(find(t, "ru", "\"в азербайджан\"", NULL, NULL), "");
 	assert_string_equal(find(t, "ru", "партнерство", NULL, NULL), "vybory");
 	assert_string_equal(find(t, "ru", "ВЫБОРАХ", NULL, NULL), "vybory");
 	assert_string_equal(find(t, "ru", "паром", NULL, NULL), "parom");
@@ -184,6 +184,49 @@ static void test_search_basic(void **state)
 	assert_int_equal(total, 0);
 	/* an edition that does not exist */
 	assert_string_equal(find(t, "de", "grid", NULL, NULL), "");
+}
+
+/* As-you-type: prefixes, over titles, leads and meta first. */
+static void test_search_suggest(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	struct err e = {0};
+	static const struct {
+		const char *ed, *typed, *want;
+	} cases[] = {
+		{"en", "blacko", "grid-blackout"},
+		{"en", "Grid came wi", "grid-blackout"},
+		{"en", "ferry wor", "ferry-strike"},
+		{"en", "alst", "grid-blackout"}, /* author (meta) */
+		/* in bodies only: when titles, leads and meta have nothing,
+		 * the bodies are searched */
+		{"en", "partnersh", "grid-blackout ferry-strike"},
+		{"en", "b", ""}, /* too short */
+		{"ru", "азербайдж", "vybory"},
+		{"ru", "Парт", "vybory"}, /* lead, ё folded */
+		{"ru", "выборах в азерб", "vybory"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *match = NULL;
+		search_query_build(t->a, cases[i].typed, 1, &match, &e);
+		struct store_search_query q = {
+			.edition = cases[i].ed, .match = match, .suggest = 1};
+		struct store_search_hit *h;
+		size_t n, total;
+		assert_int_equal(
+			store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+		struct buf b;
+		buf_init(&b, t->a);
+		for (size_t k = 0; k < n; k++)
+			buf_printf(&b, "%s%s", k ? " " : "", h[k].art.slug);
+		if (strcmp(b.data, cases[i].want))
+			fail_msg("%s: got \"%s\", want \"%s\"", cases[i].typed,
+				 b.data, cases[i].want);
+		if (n)
+			assert_non_null(strchr(h[0].snippet, ' '));
+	}
 }
 
 static void test_search_meta(void **state)
@@ -234,13 +277,47 @@ static void test_search_highlight(void **state)
 	q.match = match;
 	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
 	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "Operators lost a fifth of \x02"
+					  "capacity\x03.");
+
+	/* a match in the title only: the lead as it is */
+	search_query_build(t->a, "ferry", 0, &match, &e);
+	q.match = match;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].snippet, "Crossings stop for two days.");
+	assert_string_equal(h[0].title_hl, "\x02"
+					   "Ferry\x03 workers strike");
+
+	/* no lead: the body's first words, cut with "…" */
+	struct store_article nolead = art_new(
+		"en", "nolead", "Kestrel sighted", "",
+		"One two three four five six seven eight nine ten eleven "
+		"twelve thirteen fourteen fifteen sixteen seventeen eighteen "
+		"nineteen twenty twenty-one twenty-two twenty-three "
+		"twenty-four twenty-five twenty-six.");
+	save_ok(t, &nolead);
+	search_query_build(t->a, "kestrel", 0, &match, &e);
+	q.match = match;
+	q.snippet_words = 8;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+	assert_int_equal(n, 1);
 	assert_string_equal(h[0].snippet,
-			    "Operators lost a fifth of \x02"
-			    "capacity\x03.");
+			    "One two three four five six seven eight…");
+	/* a match deep in the body: a window around it */
+	search_query_build(t->a, "twenty-four", 0, &match, &e);
+	q.match = match;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+	assert_int_equal(n, 1);
+	/* (8 tokens: "twenty-four" is two, the phrase "twenty four") */
+	assert_string_equal(h[0].snippet, "…twenty-three \x02twenty-four\x03 "
+					  "twenty-five twenty-six.");
+	q.snippet_words = 0;
 
 	/* markers in the text itself are blanked before indexing */
-	struct store_article odd = art_new("en", "odd", "Odd \x02signal\x03 here",
-					   "", "Plain \x03 body \x02 text.");
+	struct store_article odd = art_new("en", "odd",
+					   "Odd \x02signal\x03 here", "",
+					   "Plain \x03 body \x02 text.");
 	save_ok(t, &odd);
 	search_query_build(t->a, "signal", 0, &match, &e);
 	q.match = match;
@@ -295,14 +372,13 @@ static void test_search_visibility(void **state)
 					     "", "Lighthouse draft.");
 	draft.status = STORE_STATUS_DRAFT;
 	save_ok(t, &draft);
-	struct store_article sched = art_new("en", "sched",
-					     "Lighthouse reopens tomorrow", "",
-					     "");
+	struct store_article sched =
+		art_new("en", "sched", "Lighthouse reopens tomorrow", "", "");
 	sched.status = STORE_STATUS_SCHEDULED;
 	sched.publish_at = (int64_t)time(NULL) + 86400;
 	save_ok(t, &sched);
-	struct store_article gone = art_new("en", "gone", "Lighthouse closed",
-					    "", "");
+	struct store_article gone =
+		art_new("en", "gone", "Lighthouse closed", "", "");
 	save_ok(t, &gone);
 	assert_string_equal(find(t, "en", "lighthouse", NULL, NULL), "gone");
 	gone.status = STORE_STATUS_UNPUBLISHED;
@@ -314,9 +390,8 @@ static void test_search_visibility(void **state)
 	int64_t *ids;
 	size_t n;
 	struct err e = {0};
-	assert_int_equal(store_article_publish_due(t->s, t->a,
-						   sched.publish_at, &ids, &n,
-						   &e),
+	assert_int_equal(store_article_publish_due(t->s, t->a, sched.publish_at,
+						   &ids, &n, &e),
 			 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(find(t, "en", "lighthouse", &later, NULL), "sched");
@@ -342,7 +417,7 @@ static void test_search_rank(void **state)
 		"dredging, budgets, schools, roads, parks and the weather.");
 	b.publish_at = now - 60;
 	save_ok(t, &b);
-	struct store_article c = art_new("en", "lead-hit", "Port news", 
+	struct store_article c = art_new("en", "lead-hit", "Port news",
 					 "Dredging will start in spring.",
 					 "More later.");
 	c.publish_at = now - 200 * 86400;
@@ -350,12 +425,12 @@ static void test_search_rank(void **state)
 	assert_string_equal(find(t, "en", "dredging", NULL, NULL),
 			    "title-hit lead-hit body-hit");
 	/* equal texts: the recent one first */
-	struct store_article d = art_new("en", "old-twin", "Kessel ferry", "",
-					 "");
+	struct store_article d =
+		art_new("en", "old-twin", "Kessel ferry", "", "");
 	d.publish_at = now - 700 * 86400;
 	save_ok(t, &d);
-	struct store_article f = art_new("en", "new-twin", "Kessel ferry", "",
-					 "");
+	struct store_article f =
+		art_new("en", "new-twin", "Kessel ferry", "", "");
 	f.publish_at = now - 86400;
 	save_ok(t, &f);
 	assert_string_equal(find(t, "en", "kessel", NULL, NULL),
@@ -422,11 +497,32 @@ static void test_search_hostile(void **state)
 	struct site st;
 	site_seed(t, &st);
 	static const char *const qs[] = {
-		"\"", "\"\"\"", "(", ")", "*", "grid*", "NEAR(grid ferry)",
-		"grid OR ferry", "grid AND", "NOT grid", "title:grid", "^grid",
-		"{title}: grid", "-grid", "+grid", "\"grid", "grid\"ferry",
-		"'; DROP TABLE articles; --", "%", "_", "\\", "\x01\x02\x03",
-		"\xff\xfe grid", "\xd0", "«партнерство", "grid\x7f",
+		"\"",
+		"\"\"\"",
+		"(",
+		")",
+		"*",
+		"grid*",
+		"NEAR(grid ferry)",
+		"grid OR ferry",
+		"grid AND",
+		"NOT grid",
+		"title:grid",
+		"^grid",
+		"{title}: grid",
+		"-grid",
+		"+grid",
+		"\"grid",
+		"grid\"ferry",
+		"'; DROP TABLE articles; --",
+		"%",
+		"_",
+		"\\",
+		"\x01\x02\x03",
+		"\xff\xfe grid",
+		"\xd0",
+		"«партнерство",
+		"grid\x7f",
 		"a b c d e f g h i j k l m n o p q r s t u v w x y z",
 	};
 	for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
@@ -469,8 +565,10 @@ static void test_search_new_edition(void **state)
 	struct site st;
 	site_seed(t, &st);
 	struct err e = {0};
-	struct store_edition de = {.code = "de", .name = "Deutsch",
-				   .prefix = "/de", .position = 3};
+	struct store_edition de = {.code = "de",
+				   .name = "Deutsch",
+				   .prefix = "/de",
+				   .position = 3};
 	assert_int_equal(store_edition_upsert(t->s, &de, &e), 0);
 	struct store_article a = art_new("de", "faehre", "Fährstreik in Kessel",
 					 "", "Die Gewerkschaften streiken.");
@@ -508,11 +606,14 @@ struct progress {
 	size_t calls, last_done, last_total;
 };
 
-static void on_progress(const char *ed, size_t done, size_t total, void *ctx)
+static void on_progress(const char *ed, const char *phase, size_t done,
+			size_t total, void *ctx)
 {
 	(void)ed;
 	struct progress *p = ctx;
 	p->calls++;
+	if (!strcmp(phase, "merge"))
+		return;
 	p->last_done = done;
 	p->last_total = total;
 }
@@ -526,9 +627,8 @@ static void test_search_reindex(void **state)
 	assert_true(before > 0);
 	struct progress p = {0};
 	struct err e = {0};
-	assert_int_equal(store_search_reindex(t->s, "en", 2, on_progress, &p,
-					      &e),
-			 0);
+	assert_int_equal(
+		store_search_reindex(t->s, "en", 2, on_progress, &p, &e), 0);
 	assert_true(p.calls >= 3);
 	assert_int_equal(p.last_done, 3);
 	assert_int_equal(p.last_total, 3);
@@ -585,8 +685,8 @@ static void test_search_reindex_concurrent(void **state)
 	for (int i = 0; i < 300; i++) {
 		char slug[32];
 		snprintf(slug, sizeof slug, "filler-%d", i);
-		struct store_article a = art_new("en", slug, "Filler pier", "",
-						 "Pier text.");
+		struct store_article a =
+			art_new("en", slug, "Filler pier", "", "Pier text.");
 		a.slug = arena_strdup(t->a, slug);
 		save_ok(t, &a);
 	}
@@ -633,7 +733,10 @@ static void test_search_migration(void **state)
 	assert_int_equal(n, 2);
 	for (int i = 0; i < n; i++) {
 		char sql[96];
-		snprintf(sql, sizeof sql, "DROP TABLE article_fts_%lld", ids[i]);
+		snprintf(sql, sizeof sql,
+			 "DROP TABLE article_fts_%lld; DROP TABLE "
+			 "article_sug_%lld",
+			 ids[i], ids[i]);
 		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
 				 SQLITE_OK);
 	}
@@ -665,9 +768,10 @@ static void test_search_html(void **state)
 	buf_clear(&b);
 	/* a marker inside an escaped entity cannot break it; stray and
 	 * unclosed markers still give balanced markup */
-	page_search_html(&b, "\x03" "a\x02<b\x02>\x03\x03 c\x02" "d");
-	assert_string_equal(b.data,
-			    "a<mark>&lt;b&gt;</mark> c<mark>d</mark>");
+	page_search_html(&b, "\x03"
+			     "a\x02<b\x02>\x03\x03 c\x02"
+			     "d");
+	assert_string_equal(b.data, "a<mark>&lt;b&gt;</mark> c<mark>d</mark>");
 	buf_clear(&b);
 	page_search_html(&b, NULL);
 	assert_string_equal(b.data, "");
@@ -679,13 +783,15 @@ static void test_search_html(void **state)
 #define BOTH(f)                                                                \
 	cmocka_unit_test_setup_teardown(f, ts_setup_mem, ts_teardown),         \
 		cmocka_unit_test_setup_teardown(f, ts_setup_file, ts_teardown)
-#define FILE_ONLY(f) cmocka_unit_test_setup_teardown(f, ts_setup_file, ts_teardown)
+#define FILE_ONLY(f)                                                           \
+	cmocka_unit_test_setup_teardown(f, ts_setup_file, ts_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(test_search_basic),
 		BOTH(test_search_meta),
+		BOTH(test_search_suggest),
 		BOTH(test_search_highlight),
 		BOTH(test_search_follows_edits),
 		BOTH(test_search_visibility),

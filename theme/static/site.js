@@ -132,13 +132,14 @@
 				var a = d.createElement('a');
 				a.href = it.url;
 				a.className = 'search-suggest-link';
-				var t = d.createElement('span');
+				var t = d.createElement('strong');
 				t.className = 'search-suggest-title';
 				t.innerHTML = it.title_html;
 				var sn = d.createElement('span');
 				sn.className = 'search-suggest-snippet';
 				sn.innerHTML = it.snippet_html;
 				a.appendChild(t);
+				a.appendChild(d.createElement('br'));
 				a.appendChild(sn);
 				li.appendChild(a);
 				list.appendChild(li);
