@@ -16,6 +16,7 @@ struct http_server;
 struct http_static;
 struct http_pages;
 struct live_hub;
+struct newsroom_limiter;
 
 struct app {
 	struct config *cfg;          /* settings; read-only after start-up */
@@ -25,6 +26,10 @@ struct app {
 	struct http_pages *pages;    /* templates, locales (http/page.c) */
 	struct live_hub *live;       /* live coverage streams (live/live.h),
 				      * NULL when not serving */
+	struct newsroom_limiter *limiter; /* failed newsroom logins per
+					   * login and client
+					   * (newsroom/newsroom.h); NULL
+					   * when not serving */
 	long long started_at;        /* Unix seconds, for /healthz */
 };
 

@@ -9,6 +9,7 @@
 #include "http/internal.h"
 #include "live/live.h"
 #include "media/media.h"
+#include "newsroom/newsroom.h"
 #include "newsroom/password.h"
 #include "newsroom/scheduler.h"
 #include "util/arena.h"
@@ -361,6 +362,7 @@ static int cmd_serve(int argc, char **argv)
 		.heartbeat_ms = app->cfg->live_heartbeat * 1000};
 	if (live_hub_new(&hub_opts, &app->live, &e) != 0)
 		log_fatal("%s", e.msg);
+	app->limiter = newsroom_limiter_new(NULL);
 	int port;
 	if (http_server_start(app, &app->server, &port, &e) != 0)
 		log_fatal("%s", e.msg);
@@ -380,11 +382,14 @@ static int cmd_serve(int argc, char **argv)
 	log_info("%s received: finishing in-flight requests",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	newsroom_scheduler_stop(sched);
+	http_server_quiesce(app->server); /* before the streams wake it */
 	live_hub_shutdown(app->live); /* open streams end: nothing to wait for */
 	http_server_stop(app->server, app->cfg->shutdown_grace);
 	app->server = NULL;
 	live_hub_free(app->live);
 	app->live = NULL;
+	newsroom_limiter_free(app->limiter);
+	app->limiter = NULL;
 	http_pages_free(app->pages);
 	app->pages = NULL;
 	http_static_free(app->statics);
@@ -598,11 +603,25 @@ static int cmd_user(int argc, char **argv)
 				fprintf(stderr, "gazette user passwd: %s\n", e.msg);
 				rc = e.code == ERR_INVALID ? 2 : 1;
 			} else {
+				/* A new password ends every session of the
+				 * user: whoever knew the old one is out. */
+				size_t ended = 0;
+				if (store_session_delete_user(app->store, u.id,
+							      NULL, &ended,
+							      &e) != 0) {
+					fprintf(stderr,
+						"gazette user passwd: %s\n",
+						e.msg);
+					rc = 1;
+				}
 				store_audit_add(app->store, 0, "user.passwd",
 						"user", u.id,
 						"password set from the command line",
 						&e);
-				printf("password of %s changed\n", login);
+				printf("password of %s changed", login);
+				if (ended)
+					printf("; %zu sessions ended", ended);
+				printf("\n");
 				if (generated)
 					printf("new password for %s: %s\n", login,
 					       pw);

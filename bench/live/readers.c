@@ -209,6 +209,11 @@ int main(int argc, char **argv)
 	struct epoll_event evs[1024];
 	static char buf[65536];
 
+	/* The server's memory before any stream: anonymous (heap, pools,
+	 * stacks) and file-mapped (binary, libraries). */
+	long anon_idle = proc_kb(server, "RssAnon");
+	long file_idle = proc_kb(server, "RssFile");
+
 	/* ---- connect everyone ---- */
 	double t0 = now_ms();
 	int next = 0, inflight = 0, ready = 0, dead = 0;
@@ -265,12 +270,20 @@ int main(int argc, char **argv)
 	}
 	double connect_ms = now_ms() - t0;
 	long rss_connected = proc_kb(server, "VmRSS");
+	long anon_connected = proc_kb(server, "RssAnon");
+	/* What one held stream costs: the growth of anonymous memory over
+	 * the connections, per connection. */
+	long per_stream =
+		ready > 0 ? (anon_connected - anon_idle) * 1024 / ready : -1;
 
 	/* ---- posts ---- */
 	printf("{\n \"readers\": %d,\n \"connected\": %d,\n \"failed\": %d,\n"
 	       " \"connect_ms\": %.0f,\n \"server_rss_connected_kb\": %ld,\n"
-	       " \"posts\": [",
-	       n_readers, ready, dead, connect_ms, rss_connected);
+	       " \"server_anon_idle_kb\": %ld,\n \"server_file_idle_kb\": %ld,\n"
+	       " \"server_anon_connected_kb\": %ld,\n"
+	       " \"per_stream_bytes\": %ld,\n \"posts\": [",
+	       n_readers, ready, dead, connect_ms, rss_connected, anon_idle,
+	       file_idle, anon_connected, per_stream);
 	double *times = malloc(sizeof(double) * (size_t)n_readers);
 	srand((unsigned)time(NULL));
 	int all_ok = 1;

@@ -72,12 +72,16 @@ int demo_load(store *s, int64_t now, struct err *e);
  * edition already holds, so a second run adds new slugs. The text is
  * deterministic for a given number.
  *
- * Writes go in bulk transactions of about 5,000 articles: a crash or kill
- * leaves a consistent database holding the batches committed so far
- * (whole translation pairs); an error rolls back the current batch only
- * and returns. One helper thread generates and renders the texts ahead
- * of the writes (the store is called from the calling thread only); if
- * it cannot be started, the work is done inline.
+ * The articles are written with store_article_insert_many, 128 pairs a
+ * call, so they get no revision row (their history starts with their
+ * first edit) but are otherwise what store_article_save makes, search
+ * index included. The calls go in bulk transactions of about 2,000
+ * articles: a crash or kill leaves a consistent database holding the
+ * transactions committed so far (whole translation pairs, fully
+ * indexed); an error rolls back the current transaction only and
+ * returns. One helper thread generates and renders the texts ahead of
+ * the writes (the store is called from the calling thread only); if it
+ * cannot be started, the work is done inline.
  *
  * progress: when non-zero, print "demo: N/n articles per edition (en, ru)"
  * to stderr on one line, redrawn with \r at most 10 times a second, and a

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <time.h>
 
-#define SYNTH_BATCH_ROWS 5000            /* articles per bulk transaction */
+#define SYNTH_BATCH_ROWS 2000            /* articles per bulk transaction */
 #define SYNTH_SPAN       (730 * 86400LL) /* publish_at spread: two years */
 #define SYNTH_MIN_WORDS  300
 #define SYNTH_MAX_TARGET 800 /* body target; one sentence may overshoot */
@@ -318,13 +318,22 @@ void demo_slug_words(struct buf *b, const char *s, int max_words)
 /* ---- demo_generate -------------------------------------------------- */
 
 /*
- * Generating and rendering an article pair costs about a third of what
- * saving it costs, and only the store must stay on this thread (the bulk
- * transaction belongs to it). So one producer thread makes and renders
- * articles into a ring of slots while this thread saves them: the run
- * takes about as long as the store alone.
+ * Generating and rendering an article pair (about 0.2 ms) costs a tenth
+ * of what saving it costs (about 2 ms, nearly all of it the search
+ * index: Markdown to text, tokenizing, stemming, FTS5 segments), and
+ * only the store must stay on this thread (the bulk transaction belongs
+ * to it). So one producer thread makes and renders articles into a ring
+ * of slots while this thread saves them: the run takes about as long as
+ * the store alone.
+ *
+ * The saves go SYNTH_CALL pairs at a time through
+ * store_article_insert_many, which writes the rows first and the index
+ * entries after them (see there for why that matters with FTS5); the
+ * ring has twice as many slots, so the producer fills one call's worth
+ * while the other is being written.
  */
-#define SYNTH_SLOTS 32
+#define SYNTH_CALL  128
+#define SYNTH_SLOTS (2 * SYNTH_CALL)
 
 struct slot {
 	struct arena *a;             /* owns the bufs below */
@@ -452,10 +461,12 @@ static int lang_of(const char *edition)
 	return strcmp(edition, "ru") == 0 ? DEMO_LANG_RU : DEMO_LANG_EN;
 }
 
-/* Save article `number` (texts in sl) in every edition. */
-static int save_pair(store *s, const struct site *st, struct slot *sl,
-		     uint64_t number, int64_t now, struct buf *slug,
-		     struct err *e)
+/* Append to arts[*n..] article `number` (texts in sl) in every edition,
+ * the first edition starting its translation group and the others
+ * joining it. Slugs and tag arrays are arena memory of `a`. */
+static void pair_add(const struct site *st, struct slot *sl, uint64_t number,
+		     int64_t now, struct arena *a, struct store_article *arts,
+		     size_t *n)
 {
 	struct rng r = {number ^ 0xA0761D6478BD642Full};
 	size_t roll = rng_below(&r, 100);
@@ -464,7 +475,7 @@ static int save_pair(store *s, const struct site *st, struct slot *sl,
 			   roll < 90 ? "interview" :
 				       "opinion";
 	int64_t rubric = st->n_rub ? st->rub[rng_below(&r, st->n_rub)].id : 0;
-	int64_t authors[2];
+	int64_t *authors = arena_alloc(a, 2 * sizeof *authors);
 	size_t n_authors = 0;
 	if (st->n_au) {
 		authors[n_authors++] = st->au[rng_below(&r, st->n_au)].id;
@@ -479,19 +490,20 @@ static int save_pair(store *s, const struct site *st, struct slot *sl,
 	int breaking = rng_below(&r, 1000) < 5;
 	int64_t published =
 		now - 3600 - (int64_t)rng_below(&r, SYNTH_SPAN - 3600);
-	int64_t group = 0;
 
 	for (size_t k = 0; k < st->n_ed; k++) {
 		const char *code = st->ed[k].code;
 		int lang = lang_of(code);
-		buf_clear(slug);
-		buf_printf(slug, "synthetic-%s-%" PRIu64 "-", code, number);
-		size_t stem = slug->len;
-		demo_slug_words(slug, sl->t.title[lang].data, 5);
-		if (slug->len == stem) /* no letters in the title */
-			slug->data[--slug->len] = '\0';
+		struct buf slug;
+		buf_init(&slug, a);
+		buf_printf(&slug, "synthetic-%s-%" PRIu64 "-", code, number);
+		size_t stem = slug.len;
+		demo_slug_words(&slug, sl->t.title[lang].data, 5);
+		if (slug.len == stem) /* no letters in the title */
+			slug.data[--slug.len] = '\0';
 
-		struct store_tag tags[3];
+		struct store_tag *tags =
+			arena_alloc(a, sl->t.n_tags * sizeof *tags);
 		for (size_t j = 0; j < sl->t.n_tags; j++)
 			tags[j] = (struct store_tag){
 				.edition = (char *)code,
@@ -499,10 +511,10 @@ static int save_pair(store *s, const struct site *st, struct slot *sl,
 						.p[sl->t.tags[j]]
 						.s[lang],
 			};
-		struct store_article art = {
-			.translation_group = group,
+		arts[(*n)++] = (struct store_article){
+			.translation_group = k ? STORE_GROUP_PREVIOUS : 0,
 			.edition = (char *)code,
-			.slug = slug->data,
+			.slug = slug.data,
 			.kind = (char *)kind,
 			.title = sl->t.title[lang].data,
 			.lead = sl->t.lead[lang].data,
@@ -523,15 +535,27 @@ static int save_pair(store *s, const struct site *st, struct slot *sl,
 			.tags = tags,
 			.n_tags = sl->t.n_tags,
 		};
-		int rc = store_article_save(s, &art, 0, e);
-		if (rc)
-			return synth_fail(e, rc, "demo: synthetic article %s",
-					  slug->data);
-		if (!group)
-			group = art.translation_group ? art.translation_group :
-							art.id;
 	}
-	return 0;
+}
+
+/* Wait until the producer has filled slot `i` (or fill it here when there
+ * is no producer thread). */
+static void slot_wait(struct pipe *p, int threaded, long i)
+{
+	if (!threaded) {
+		slot_fill(p, i);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	while (p->made <= i)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void progress_put(long done, long n, const char *eds, int end)
+{
+	fprintf(stderr, "\rdemo: %ld/%ld articles per edition (%s)%s", done, n,
+		eds, end ? "\n" : "");
 }
 
 int demo_generate(store *s, long n, int progress, struct err *e)
@@ -570,53 +594,66 @@ int demo_generate(store *s, long n, int progress, struct err *e)
 		for (int lang = 0; lang < DEMO_LANGS; lang++)
 			buf_init(&sl->html[lang], sl->a);
 	}
-	struct buf slug, eds;
-	buf_init(&slug, a);
+	struct buf eds;
 	buf_init(&eds, a);
 	for (size_t k = 0; k < st.n_ed; k++)
 		buf_printf(&eds, "%s%s", k ? ", " : "", st.ed[k].code);
+	struct store_article *arts =
+		arena_alloc(a, SYNTH_CALL * st.n_ed * sizeof *arts);
 	/* Without a thread we make each article just before saving it. */
 	pthread_t thread;
 	int threaded = pthread_create(&thread, NULL, producer, p) == 0;
 
-	long batch = SYNTH_BATCH_ROWS / (long)st.n_ed, done = 0;
-	if (batch < 1)
-		batch = 1;
+	/* Commits fall on call boundaries: about SYNTH_BATCH_ROWS articles
+	 * per transaction, whole translation pairs. */
+	long per_commit = SYNTH_BATCH_ROWS / (long)st.n_ed, done = 0;
+	if (per_commit < SYNTH_CALL)
+		per_commit = SYNTH_CALL;
+	long since_commit = 0;
 	int64_t now = (int64_t)time(NULL);
 	double last_print = 0;
 	int in_bulk = 0;
 	rc = store_bulk_begin(s, e);
 	in_bulk = rc == 0;
-	for (long i = 0; rc == 0 && i < n; i++) {
-		struct slot *sl = &p->slot[i % SYNTH_SLOTS];
-		if (threaded) {
-			pthread_mutex_lock(&p->mu);
-			while (p->made <= i)
-				pthread_cond_wait(&p->cv, &p->mu);
-			pthread_mutex_unlock(&p->mu);
-		} else {
-			slot_fill(p, i);
-		}
-		uint64_t number = st.base + (uint64_t)i + 1;
-		if (sl->rc) {
-			*e = sl->e;
-			rc = synth_fail(e, sl->rc,
+	while (rc == 0 && done < n) {
+		long end = done + SYNTH_CALL < n ? done + SYNTH_CALL : n;
+		size_t n_arts = 0;
+		arena_reset(tmp);
+		for (long i = done; i < end; i++) {
+			struct slot *sl = &p->slot[i % SYNTH_SLOTS];
+			slot_wait(p, threaded, i);
+			uint64_t number = st.base + (uint64_t)i + 1;
+			if (sl->rc) {
+				*e = sl->e;
+				rc = synth_fail(
+					e, sl->rc,
 					"demo: synthetic article %" PRIu64
 					": markdown",
 					number);
+				break;
+			}
+			pair_add(&st, sl, number, now, tmp, arts, &n_arts);
+		}
+		if (rc == 0)
+			rc = store_article_insert_many(s, arts, n_arts, e);
+		if (rc) {
+			rc = synth_fail(e, rc,
+					"demo: synthetic articles %" PRIu64
+					"-%" PRIu64,
+					st.base + (uint64_t)done + 1,
+					st.base + (uint64_t)end);
 			break;
 		}
-		rc = save_pair(s, &st, sl, number, now, &slug, e);
-		if (rc)
-			break;
-		done = i + 1;
+		since_commit += end - done;
+		done = end;
 		if (threaded) {
 			pthread_mutex_lock(&p->mu);
 			p->used = done;
 			pthread_cond_broadcast(&p->cv);
 			pthread_mutex_unlock(&p->mu);
 		}
-		if (done % batch == 0 && done < n) {
+		if (since_commit >= per_commit && done < n) {
+			since_commit = 0;
 			in_bulk = 0;
 			rc = store_bulk_commit(s, e);
 			if (rc == 0) {
@@ -627,10 +664,7 @@ int demo_generate(store *s, long n, int progress, struct err *e)
 		if (progress) {
 			double t = now_seconds();
 			if (t - last_print >= 0.1) {
-				fprintf(stderr,
-					"\rdemo: %ld/%ld articles per edition "
-					"(%s)",
-					done, n, eds.data);
+				progress_put(done, n, eds.data, 0);
 				last_print = t;
 			}
 		}
@@ -642,8 +676,7 @@ int demo_generate(store *s, long n, int progress, struct err *e)
 	if (in_bulk)
 		store_bulk_rollback(s);
 	if (progress)
-		fprintf(stderr, "\rdemo: %ld/%ld articles per edition (%s)\n",
-			done, n, eds.data);
+		progress_put(done, n, eds.data, 1);
 
 	if (threaded) {
 		pthread_mutex_lock(&p->mu);

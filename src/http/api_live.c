@@ -14,8 +14,12 @@
  * The edition defaults to the first (by position) the event has texts
  * in; an edition it has none in is 404. Objects are written by
  * page_live_event_json / page_live_entry_json (page_live.c), so the API,
- * the stream and the page say the same. Deleted entries are left out of
- * the list (the stream says "delete"). Stream messages: new, edit, pin,
+ * the stream and the page say the same. An entry carries "edited" and
+ * "edited_at" (its last text or image change; pins and deletes do not
+ * count), "pinned", and "image" (null, or {id, url: a JPEG of 640 px or
+ * more, width, height, srcset and webp_srcset over the media variants
+ * with absolute URLs, alt, caption, credit}). Deleted entries are left
+ * out of the list (the stream says "delete"). Stream messages: new, edit, pin,
  * delete (data: the entry object with its reader HTML in "html"), state
  * (data: the event object). Connect with last_event_id from the JSON (or
  * the Last-Event-ID header) to miss nothing between the two.

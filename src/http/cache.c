@@ -35,8 +35,15 @@
  *   site-wide page   (a route without HTTP_ROUTE_EDITION: sitemaps,
  *                    robots.txt) ed: and list: of every edition
  *   plus whatever the handler added with http_cache_tag.
- * Until the article handler tags its page itself, the dispatcher finds
- * the id with one store read on a miss (see http_cache_article_tags).
+ * The article handler tags its page itself (http_cache_tag); for one
+ * that did not, the dispatcher finds the id with one store read on a
+ * miss (see http_cache_article_tags).
+ *
+ * Validators: every form has a strong ETag; a page whose handler sent
+ * Last-Modified (feeds, sitemaps) keeps it, and If-Modified-Since (when
+ * no If-None-Match came) is answered 304 from it, on hits and misses
+ * alike; replies that are not cached get the same through
+ * http_not_modified_since.
  *
  * Freshness: a purge drops matching entries at once, and raises a
  * generation counter; a page whose rendering began before a purge is not
@@ -109,6 +116,7 @@ struct http_cache_entry {
 	int64_t refresh_at; /* stale: when a reader went to render it again,
 			     * 0 if none (under the shard lock) */
 	size_t size;        /* bytes charged to the shard */
+	int64_t mtime;      /* Last-Modified as Unix time, 0: none */
 	atomic_int refs;    /* table + lookups not yet queued */
 	atomic_int mem;     /* 1 + responses alive that point here */
 	char *key;          /* in data[] */
@@ -509,6 +517,7 @@ struct http_cache_entry *http_cache_put(struct http_cache *c, const char *key,
 	atomic_init(&e->mem, 1);
 	e->hash = http_cache_hash(key);
 	e->expires = now_ms + c->ttl_ms;
+	e->mtime = b->mtime;
 	e->size = total + HTTP_CACHE_OVERHEAD;
 	char *p = e->data;
 	e->key = memcpy(p, key, klen + 1);
@@ -691,6 +700,22 @@ static int http_cache_inm(const char *list, const char *etag)
 	return 0;
 }
 
+/* 1 when r's validators say the client's copy of e (form etag) is
+ * current: If-None-Match when present (RFC 9110 13.1.3: it takes
+ * precedence), else If-Modified-Since against the page's Last-Modified. */
+static int http_cache_not_modified(const struct http_req *r, const char *etag,
+				   int64_t mtime)
+{
+	const char *inm = http_header_get(r, "If-None-Match");
+	if (inm)
+		return http_cache_inm(inm, etag);
+	if (mtime <= 0)
+		return 0;
+	const char *ims = http_header_get(r, "If-Modified-Since");
+	int64_t since = ims ? http_date_parse(ims) : -1;
+	return since >= 0 && mtime <= since;
+}
+
 static enum http_enc http_cache_pick(const struct http_req *r,
 				     const struct http_cache_entry *e)
 {
@@ -779,8 +804,8 @@ int http_cache_lookup(struct http_req *r, const struct http_route *rt)
 	if (!e)
 		return 0;
 	enum http_enc enc = http_cache_pick(r, e);
-	const char *inm = http_header_get(r, "If-None-Match");
-	r->status = inm && http_cache_inm(inm, e->etag[enc]) ? 304 : 200;
+	r->status = http_cache_not_modified(r, e->etag[enc], e->mtime) ? 304 :
+									 200;
 	r->cache_entry = e;
 	r->cache_enc = (int)enc;
 	return 1;
@@ -858,27 +883,42 @@ static const char *http_cache_words_unique(struct arena *a, const char *list)
 void http_cache_store(struct http_req *r, const struct http_route *rt)
 {
 	struct http_cache *c = r->server ? http_server_cache(r->server) : NULL;
-	if (!c || !r->cache_key || r->status != 200 || !r->content_type)
+	if (!c || !r->cache_key || r->status != 200 || !r->content_type) {
+		/* Not cached: If-Modified-Since still gets its 304. */
+		http_not_modified_since(r);
 		return;
+	}
 	const char *cc = NULL;
+	int64_t mtime = 0;
 	struct http_kv *extra =
 		arena_alloc(r->a, (r->n_headers + 1) * sizeof *extra);
 	size_t n_extra = 0;
 	for (size_t i = 0; i < r->n_headers; i++) {
 		const char *k = r->headers[i].key, *v = r->headers[i].value;
-		if (!strcasecmp(k, "Set-Cookie"))
+		if (!strcasecmp(k, "Set-Cookie")) {
+			http_not_modified_since(r);
 			return;
+		}
 		if (!strcasecmp(k, "Cache-Control")) {
 			if (strstr(v, "no-store") || strstr(v, "no-cache") ||
-			    strstr(v, "private"))
+			    strstr(v, "private")) {
+				http_not_modified_since(r);
 				return;
+			}
 			cc = v;
 		} else if (!strcasecmp(k, "Vary")) {
 			/* The key varies by encoding only. */
-			if (strcasecmp(v, "Accept-Encoding"))
+			if (strcasecmp(v, "Accept-Encoding")) {
+				http_not_modified_since(r);
 				return;
-		} else if (strcasecmp(k, "ETag") &&
-			   strcasecmp(k, "Last-Modified")) {
+			}
+		} else if (strcasecmp(k, "ETag")) {
+			/* Last-Modified stays: hits send it and answer
+			 * If-Modified-Since with it. */
+			if (!strcasecmp(k, "Last-Modified")) {
+				int64_t t = http_date_parse(v);
+				mtime = t > 0 ? t : 0;
+			}
 			extra[n_extra++] = r->headers[i];
 		}
 	}
@@ -927,12 +967,15 @@ void http_cache_store(struct http_req *r, const struct http_route *rt)
 		.tags = words,
 		.headers = extra,
 		.n_headers = n_extra,
+		.mtime = mtime,
 		.since = r->cache_gen,
 	};
 	struct http_cache_entry *e =
 		http_cache_put(c, r->cache_key, &b, http_cache_now_ms());
-	if (!e)
-		return; /* larger than the cache may hold: sent as rendered */
+	if (!e) { /* larger than the cache may hold: sent as rendered */
+		http_not_modified_since(r);
+		return;
+	}
 
 	/* This reply: the same headers as a hit, from the request's arena
 	 * (the prebuilt responses say X-Cache: hit and carry no request id). */
@@ -945,8 +988,7 @@ void http_cache_store(struct http_req *r, const struct http_route *rt)
 	http_header_add(r, "Vary", "Accept-Encoding");
 	http_header_add(r, "Surrogate-Key", words);
 	http_header_add(r, "X-Cache", "miss");
-	const char *inm = http_header_get(r, "If-None-Match");
-	if (inm && http_cache_inm(inm, e->etag[enc])) {
+	if (http_cache_not_modified(r, e->etag[enc], e->mtime)) {
 		buf_clear(&r->out);
 		r->fixed = NULL;
 		r->status = 304;

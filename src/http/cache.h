@@ -53,6 +53,8 @@ struct http_cache_body {
 	const char *tags;          /* Surrogate-Key words, space-separated */
 	const struct http_kv *headers; /* more headers to send with it */
 	size_t n_headers;
+	int64_t mtime;  /* Last-Modified (Unix time) the page was sent with,
+			 * for If-Modified-Since on hits; 0: none */
 	uint64_t since; /* http_cache_generation() taken before the page was
 			 * rendered: not stored when a purge came after it
 			 * (the page may show what the purge was for); 0:

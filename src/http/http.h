@@ -76,6 +76,8 @@ struct http_req {
 	int cache_enc;           /* hit: encoding of that response */
 	uint64_t cache_gen;      /* miss: purge generation before rendering */
 
+	void *page_chrome;       /* site data snapshot held by page_site_load
+				  * (http/page.c), released after the reply */
 	void *mhd_response;      /* a prepared struct MHD_Response (SSE,
 				  * http/sse.c): when set, the server queues
 				  * it with r->status instead of building one
@@ -154,6 +156,16 @@ void http_reply_redirect(struct http_req *r, int status, const char *location);
  * headers and return 0. etag includes its quotes. */
 int http_conditional(struct http_req *r, const char *etag, int64_t mtime);
 
+/* An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as Unix time; -1
+ * when it does not parse. */
+int64_t http_date_parse(const char *s);
+
+/* For a reply built without http_conditional: when r is a GET or HEAD
+ * answered 200 with a Last-Modified header, the request has no
+ * If-None-Match and its If-Modified-Since is not older, the reply
+ * becomes a bodiless 304 (headers kept). 1 when it did. */
+int http_not_modified_since(struct http_req *r);
+
 /* 1 when the client accepts `coding` ("gzip", "br") by Accept-Encoding. */
 int http_accepts_encoding(const struct http_req *r, const char *coding);
 
@@ -205,6 +217,10 @@ int http_server_start(struct app *a, struct http_server **out, int *port_out,
 
 /* Stop accepting, let in-flight requests finish (up to grace_seconds),
  * then close every connection and free the server. */
+/* Stop accepting connections; requests in flight go on. Idempotent;
+ * http_server_stop does it too. Call it before waking many parked
+ * connections at shutdown (see server.c). */
+void http_server_quiesce(struct http_server *s);
 void http_server_stop(struct http_server *s, int grace_seconds);
 
 /* ---- theme static files (http/static.c) ---------------------------- */

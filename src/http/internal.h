@@ -23,6 +23,9 @@ struct page_site {
 	struct store_author *authors;   /* authors, names in the edition */
 	size_t n_authors;
 	const char *tz;                 /* IANA zone for dates */
+	const struct page_chrome *chrome; /* the shared snapshot the above
+					   * point into (page_site_load), or
+					   * NULL when filled by hand */
 };
 
 /* Load templates and locales (embedded theme, overridden by theme_dir)
@@ -33,8 +36,15 @@ int http_pages_load(const char *theme_dir, const struct config *cfg,
 void http_pages_free(struct http_pages *p);
 
 /* Load r's edition's site data into *site. Replies 500 and returns
- * non-zero on a storage error. */
+ * non-zero on a storage error. The data (settings, rubrics, authors, the
+ * live banner) is a snapshot shared by every request of the edition,
+ * read again once the store generation moves (any write): exact on the
+ * next request after a change. Held until page_site_release; read-only. */
 int page_site_load(struct http_req *r, struct page_site *site);
+
+/* Give back the site data snapshot page_site_load held for r (the server
+ * calls it once the reply is sent). No-op when none. */
+void page_site_release(struct http_req *r);
 
 /* Setting `key` ("social.telegram"), or for an edition-specific key the
  * value of "key.<edition>" ("name" -> "name.ru"); NULL when unset/empty. */

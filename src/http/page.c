@@ -20,6 +20,8 @@
 #include "util/xmalloc.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +30,30 @@
 
 #define PAGE_TEMPLATE_MAX (1024 * 1024)
 
+/* Site data every page of an edition shows (page_site_load): read once
+ * per store generation and shared, read-only, by the requests that hold
+ * it. Before this, the three queries and the live-banner query ran on
+ * every page. */
+struct page_chrome {
+	atomic_int refs;       /* the edition's hold + requests holding it */
+	uint64_t gen;          /* store generation it was read at */
+	struct arena *a;       /* everything below */
+	struct store_setting *settings;
+	size_t n_settings;
+	struct store_rubric *rubrics;
+	size_t n_rubrics;
+	struct store_author *authors;
+	size_t n_authors;
+	const char *live_title; /* the live event of the banner, or NULL */
+	const char *live_slug;
+};
+
 struct http_pages_edition {
 	const struct config_edition *ed;  /* from app->cfg */
 	struct render_locale *loc;        /* strings of the edition */
 	struct render_val *t;             /* the same as a nested tree */
+	pthread_mutex_t mu;               /* guards chrome */
+	struct page_chrome *chrome;       /* newest snapshot, or NULL */
 };
 
 struct http_pages {
@@ -112,6 +134,14 @@ static void page_tree_add(const char *key, const char *value, void *ctx)
 	render_obj_set_strref(o, k, value);
 }
 
+static void page_chrome_release(struct page_chrome *ch)
+{
+	if (ch && atomic_fetch_sub(&ch->refs, 1) == 1) {
+		arena_free(ch->a);
+		free(ch);
+	}
+}
+
 static const char *const page_templates[] = {
 	"layout", "home", "article", "article_body", "list", "list_items",
 	"live", "error",
@@ -149,6 +179,7 @@ int http_pages_load(const char *theme_dir, const struct config *cfg,
 			free(locdir);
 			goto fail;
 		}
+		pthread_mutex_init(&pe->mu, NULL);
 		p->n_eds++;
 		struct page_tree_ctx tc = {p->a, render_obj_new(p->a)};
 		render_locale_each(pe->loc, page_tree_add, &tc);
@@ -167,15 +198,18 @@ void http_pages_free(struct http_pages *p)
 	if (!p)
 		return;
 	render_tmpl_set_free(p->tmpl);
-	for (int i = 0; i < p->n_eds; i++)
+	for (int i = 0; i < p->n_eds; i++) {
 		render_locale_free(p->eds[i].loc);
+		page_chrome_release(p->eds[i].chrome);
+		pthread_mutex_destroy(&p->eds[i].mu);
+	}
 	arena_free(p->a);
 	free(p->theme_dir);
 	free(p->loaded);
 	free(p);
 }
 
-static const struct http_pages_edition *page_edition(const char *code)
+static struct http_pages_edition *page_edition(const char *code)
 {
 	struct http_pages *p = app->pages;
 	for (int i = 0; i < p->n_eds; i++)
@@ -189,24 +223,100 @@ const char *page_t(struct http_req *r, const char *key)
 	return render_locale_get(page_edition(r->edition)->loc, key);
 }
 
+/* Read a snapshot of edition's site data at generation gen. NULL with e
+ * set on a storage error. */
+static struct page_chrome *page_chrome_read(const char *edition,
+					    uint64_t gen, struct err *e)
+{
+	struct page_chrome *ch = xcalloc(1, sizeof *ch);
+	atomic_init(&ch->refs, 1);
+	ch->gen = gen;
+	ch->a = arena_new(16384);
+	struct store_live_event *evs;
+	size_t nev;
+	if (store_setting_list(app->store, ch->a, &ch->settings,
+			       &ch->n_settings, e) ||
+	    store_rubric_list(app->store, ch->a, edition, &ch->rubrics,
+			      &ch->n_rubrics, e) ||
+	    store_author_list(app->store, ch->a, edition, &ch->authors,
+			      &ch->n_authors, e) ||
+	    store_live_event_list(app->store, ch->a, edition, STORE_LIVE_LIVE,
+				  &evs, &nev, e)) {
+		page_chrome_release(ch);
+		return NULL;
+	}
+	if (nev > 0) {
+		ch->live_title = evs[0].title;
+		ch->live_slug = evs[0].slug;
+	}
+	return ch;
+}
+
+/* The edition's snapshot for generation gen, held for the caller: the
+ * current one, or a new one read now. NULL with e set on an error. */
+static struct page_chrome *page_chrome_get(struct http_pages_edition *pe,
+					   const char *edition, struct err *e)
+{
+	/* Taken before reading: the data is at least this new. */
+	uint64_t gen = store_generation(app->store);
+	pthread_mutex_lock(&pe->mu);
+	struct page_chrome *ch = pe->chrome;
+	if (ch && ch->gen == gen)
+		atomic_fetch_add(&ch->refs, 1);
+	else
+		ch = NULL;
+	pthread_mutex_unlock(&pe->mu);
+	if (ch)
+		return ch;
+	ch = page_chrome_read(edition, gen, e);
+	if (!ch)
+		return NULL;
+	struct page_chrome *old = NULL;
+	pthread_mutex_lock(&pe->mu);
+	/* Never replace a newer snapshot with an older one. */
+	if (!pe->chrome || pe->chrome->gen <= gen) {
+		old = pe->chrome;
+		atomic_fetch_add(&ch->refs, 1); /* the edition's hold */
+		pe->chrome = ch;
+	}
+	pthread_mutex_unlock(&pe->mu);
+	page_chrome_release(old);
+	return ch;
+}
+
 int page_site_load(struct http_req *r, struct page_site *site)
 {
 	struct err e = {0};
 	memset(site, 0, sizeof *site);
-	if (store_setting_list(app->store, r->a, &site->settings,
-			       &site->n_settings, &e) ||
-	    store_rubric_list(app->store, r->a, r->edition, &site->rubrics,
-			      &site->n_rubrics, &e) ||
-	    store_author_list(app->store, r->a, r->edition, &site->authors,
-			      &site->n_authors, &e)) {
-		log_error("req %s: site data: %s", r->id, e.msg);
-		http_reply_error(r, 500, "storage error");
-		return -1;
+	/* Within one request every call sees the same snapshot. */
+	struct page_chrome *ch = r->page_chrome;
+	if (!ch) {
+		struct http_pages_edition *pe = page_edition(r->edition);
+		ch = page_chrome_get(pe, pe->ed->code, &e);
+		if (!ch) {
+			log_error("req %s: site data: %s", r->id, e.msg);
+			http_reply_error(r, 500, "storage error");
+			return -1;
+		}
+		r->page_chrome = ch;
 	}
+	site->settings = ch->settings;
+	site->n_settings = ch->n_settings;
+	site->rubrics = ch->rubrics;
+	site->n_rubrics = ch->n_rubrics;
+	site->authors = ch->authors;
+	site->n_authors = ch->n_authors;
+	site->chrome = ch;
 	site->tz = page_setting(site, "time_zone", NULL);
 	if (!site->tz)
 		site->tz = app->cfg->time_zone;
 	return 0;
+}
+
+void page_site_release(struct http_req *r)
+{
+	page_chrome_release(r->page_chrome);
+	r->page_chrome = NULL;
 }
 
 const char *page_setting(const struct page_site *site, const char *key,
@@ -287,7 +397,7 @@ struct render_val *page_context(struct http_req *r, const struct page_site *site
 				const char *type, const char *title,
 				const char *description, const char *path)
 {
-	const struct http_pages_edition *pe = page_edition(r->edition);
+	struct http_pages_edition *pe = page_edition(r->edition);
 	struct render_val *ctx = render_obj_new(r->a);
 	render_obj_set_strref(ctx, "lang", r->edition);
 	struct render_val *ed = render_obj_add_obj(ctx, "edition");
@@ -364,16 +474,26 @@ struct render_val *page_context(struct http_req *r, const struct page_site *site
 		render_obj_set_bool(o, "active", !strcmp(url, r->path));
 	}
 
-	struct store_live_event *evs;
-	size_t nev;
-	struct err e = {0};
-	if (store_live_event_list(app->store, r->a, r->edition, STORE_LIVE_LIVE,
-				  &evs, &nev, &e) == 0 &&
-	    nev > 0) {
+	const char *live_title = NULL, *live_slug = NULL;
+	if (site->chrome) {
+		live_title = site->chrome->live_title;
+		live_slug = site->chrome->live_slug;
+	} else {
+		struct store_live_event *evs;
+		size_t nev;
+		struct err e = {0};
+		if (store_live_event_list(app->store, r->a, r->edition,
+					  STORE_LIVE_LIVE, &evs, &nev, &e) == 0 &&
+		    nev > 0) {
+			live_title = evs[0].title;
+			live_slug = evs[0].slug;
+		}
+	}
+	if (live_title) {
 		struct render_val *lv = render_obj_add_obj(ctx, "live");
-		render_obj_set_strref(lv, "title", evs[0].title);
+		render_obj_set_strref(lv, "title", live_title);
 		render_obj_set_strref(lv, "url",
-				      page_url(r, r->prefix, "live", evs[0].slug));
+				      page_url(r, r->prefix, "live", live_slug));
 	}
 
 	struct render_val *pg = render_obj_add_obj(ctx, "page");

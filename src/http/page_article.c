@@ -136,6 +136,7 @@ int page_article(struct http_req *r)
 		.edition = r->edition,
 		.status = STORE_STATUS_PUBLISHED,
 		.published_before = art.publish_at,
+		.no_relations = 1, /* only its slug is shown */
 		.limit = 1,
 	};
 	struct store_article *next;
@@ -162,6 +163,13 @@ int page_article(struct http_req *r)
 		render_obj_set_strref(t, "lang", ce->code);
 	}
 	seo_article(r, ctx, &site, &art);
+	/* Surrogate-Key: an edit of this article or of a translation (the
+	 * language switch) purges exactly this page. */
+	if (art.translation_group)
+		http_cache_tag(r, "a:%lld g:%lld", (long long)art.id,
+			       (long long)art.translation_group);
+	else
+		http_cache_tag(r, "a:%lld", (long long)art.id);
 	http_header_add(r, "Cache-Control", "public, max-age=60");
 	const char *partial = http_query_get(r, "partial");
 	return page_render(r, 200,

@@ -16,8 +16,10 @@
  * messages to the open page. Hub channels: "ev:<event id>:<edition>" per
  * event and edition (entries are per edition), "banner:<edition>".
  * A stream's messages carry the entry as JSON with its HTML as readers
- * see it (partials/live_entry), so the page and the stream cannot
- * disagree. Message ids and replay: see live/live.h and http/sse.c.
+ * see it (partials/live_entry: the "pinned" marker, "edited HH:MM" in the
+ * edition's words and the site's time zone, the image as a <picture> over
+ * the media variants), so the page and the stream cannot disagree.
+ * Message ids and replay: see live/live.h and http/sse.c.
  *
  * Not for: the newsroom desk (newsroom/live_desk.c, which calls the
  * http_live_publish_* functions here), the apps' JSON (api_live.c).
@@ -25,8 +27,10 @@
 #include "app.h"
 #include "http/internal.h"
 #include "live/live.h"
+#include "media/media.h"
 #include "render/date.h"
 #include "render/json.h"
+#include "render/locale.h"
 #include "render/markdown.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -37,8 +41,11 @@
 #include <time.h>
 
 #define LIVE_PER_PAGE       50
-#define LIVE_JSONLD_UPDATES 10  /* entries in liveBlogUpdate */
-#define LIVE_REPLAY_MAX     500 /* entries a reconnect replays at most */
+#define LIVE_JSONLD_UPDATES 10       /* entries in liveBlogUpdate */
+#define LIVE_REPLAY_MAX     500      /* entries a reconnect replays at most */
+#define LIVE_MEDIA_URL      "/media" /* where media variants are served */
+/* The entry column is at most 800 px wide (site.css .live-page). */
+#define LIVE_IMG_SIZES "(min-width: 840px) 760px, calc(100vw - 40px)"
 
 static const char *const live_states[] = {"upcoming", "live", "ended"};
 
@@ -81,6 +88,50 @@ static void live_time_utc(struct render_json *j, const char *key, int64_t t)
 	render_json_str(j, key, s);
 }
 
+/* Media `id` with its variants into *m; 0, or -1 when there is none
+ * (no id, an unknown one; storage errors are logged). */
+static int live_media(struct http_req *r, int64_t id, struct store_media *m)
+{
+	if (id <= 0)
+		return -1;
+	struct err e = {0};
+	int rc = store_media_get(app->store, r->a, id, m, &e);
+	if (rc && rc != ERR_NOTFOUND)
+		log_error("req %s: live entry image %lld: %s", r->id,
+			  (long long)id, e.msg);
+	return rc ? -1 : 0;
+}
+
+/* The entry's image for partials/live_entry: a <picture> over the media
+ * variants (WebP and JPEG srcsets, a JPEG fallback), the original's size
+ * for the aspect ratio, alt text, caption and credit from the media
+ * library. Relative URLs: the same markup serves the page and the
+ * stream. */
+static void live_entry_image(struct http_req *r, struct render_val *o,
+			     int64_t media_id)
+{
+	struct store_media m;
+	char *webp, *jpeg, *src;
+	if (live_media(r, media_id, &m) ||
+	    media_srcset(r->a, &m, LIVE_MEDIA_URL, &webp, &jpeg, &src) != 0)
+		return;
+	struct render_val *im = render_obj_add_obj(o, "image");
+	render_obj_set_int(im, "id", m.id);
+	render_obj_set_strref(im, "src", src);
+	render_obj_set_strref(im, "webp", *webp ? webp : NULL);
+	render_obj_set_strref(im, "jpeg", *jpeg ? jpeg : NULL);
+	render_obj_set_strref(im, "sizes", LIVE_IMG_SIZES);
+	if (m.width > 0 && m.height > 0) {
+		render_obj_set_int(im, "width", m.width);
+		render_obj_set_int(im, "height", m.height);
+	}
+	render_obj_set_strref(im, "alt", m.alt ? m.alt : "");
+	render_obj_set_strref(im, "caption",
+			      m.caption && *m.caption ? m.caption : NULL);
+	render_obj_set_strref(im, "credit",
+			      m.credit && *m.credit ? m.credit : NULL);
+}
+
 /* The template object of one entry (partials/live_entry). */
 static struct render_val *page_live_entry(struct http_req *r,
 					  const struct page_site *site,
@@ -95,7 +146,20 @@ static struct render_val *page_live_entry(struct http_req *r,
 			      page_date(r, site, en->created_at,
 					RENDER_DATE_ISO));
 	render_obj_set_bool(o, "pinned", en->pinned);
-	render_obj_set_bool(o, "edited", en->edited);
+	if (en->edited) {
+		/* "edited 14:05" in the site's time zone and the edition's
+		 * words; the ISO time for scripts and tooltips. */
+		int64_t at = en->edited_at ? en->edited_at : en->updated_at;
+		struct buf b;
+		buf_init(&b, r->a);
+		const char *vars[] = {
+			"time", page_date(r, site, at, RENDER_DATE_TIME), NULL};
+		render_locale_expand(&b, page_t(r, "live.edited"), vars);
+		struct render_val *ed = render_obj_add_obj(o, "edited");
+		render_obj_set_strref(ed, "text", b.data);
+		render_obj_set_strref(ed, "iso",
+				      page_date(r, site, at, RENDER_DATE_ISO));
+	}
 	render_obj_set_strref(o, "html", en->body_html);
 	const struct store_author *au = page_site_author(site, en->author_id);
 	if (au) {
@@ -104,15 +168,7 @@ static struct render_val *page_live_entry(struct http_req *r,
 		render_obj_set_strref(
 			a, "url", page_url(r, r->prefix, "author", au->slug));
 	}
-	struct seo_image img;
-	if (en->media_id && seo_image_get(r, en->media_id, 640, &img) == 0) {
-		struct render_val *im = render_obj_add_obj(o, "image");
-		render_obj_set_strref(im, "url", img.url);
-		render_obj_set_int(im, "width", img.width);
-		render_obj_set_int(im, "height", img.height);
-		render_obj_set_strref(im, "alt", img.alt);
-		render_obj_set_strref(im, "caption", img.caption);
-	}
+	live_entry_image(r, o, en->media_id);
 	return o;
 }
 
@@ -153,6 +209,38 @@ int page_live_entry_html(struct http_req *r, const struct page_site *site,
 	return 0;
 }
 
+/* "image" of an entry for the API and the stream: a JPEG at least 640
+ * px wide for apps that take one URL, the variants as srcsets for those
+ * that choose (absolute URLs: apps have no base), alt text, caption and
+ * credit from the media library; null when there is none. */
+static void live_entry_image_json(struct http_req *r, struct render_json *j,
+				  int64_t media_id)
+{
+	struct store_media m;
+	struct seo_image img;
+	char *webp, *jpeg;
+	/* Only what the page shows: an item without variants readers may
+	 * get (originals are never served) is no image here either. */
+	if (live_media(r, media_id, &m) ||
+	    media_srcset(r->a, &m, page_absolute(r, LIVE_MEDIA_URL), &webp,
+			 &jpeg, NULL) != 0 ||
+	    seo_image_get(r, media_id, 640, &img) != 0) {
+		render_json_null(j, "image");
+		return;
+	}
+	render_json_obj_begin(j, "image");
+	render_json_int(j, "id", m.id);
+	render_json_str(j, "url", seo_absolute(r, img.url));
+	render_json_int(j, "width", img.width);
+	render_json_int(j, "height", img.height);
+	render_json_str(j, "srcset", jpeg);
+	render_json_str(j, "webp_srcset", webp);
+	render_json_str(j, "alt", m.alt ? m.alt : "");
+	render_json_str(j, "caption", m.caption ? m.caption : "");
+	render_json_str(j, "credit", m.credit ? m.credit : "");
+	render_json_obj_end(j);
+}
+
 void page_live_entry_json(struct http_req *r, struct render_json *j,
 			  const struct page_site *site, struct render_val *t,
 			  const struct store_live_entry *en)
@@ -165,6 +253,11 @@ void page_live_entry_json(struct http_req *r, struct render_json *j,
 	live_time_utc(j, "updated_at", en->updated_at);
 	render_json_bool(j, "pinned", en->pinned);
 	render_json_bool(j, "edited", en->edited);
+	if (en->edited)
+		live_time_utc(j, "edited_at",
+			      en->edited_at ? en->edited_at : en->updated_at);
+	else
+		render_json_null(j, "edited_at");
 	render_json_bool(j, "deleted", en->deleted);
 	const struct store_author *au = page_site_author(site, en->author_id);
 	if (au && !en->deleted) {
@@ -179,18 +272,7 @@ void page_live_entry_json(struct http_req *r, struct render_json *j,
 		render_json_null(j, "author");
 	}
 	render_json_str(j, "body_html", en->deleted ? "" : en->body_html);
-	struct seo_image img;
-	if (!en->deleted && en->media_id &&
-	    seo_image_get(r, en->media_id, 640, &img) == 0) {
-		render_json_obj_begin(j, "image");
-		render_json_str(j, "url", seo_absolute(r, img.url));
-		render_json_int(j, "width", img.width);
-		render_json_int(j, "height", img.height);
-		render_json_str(j, "alt", img.alt);
-		render_json_obj_end(j);
-	} else {
-		render_json_null(j, "image");
-	}
+	live_entry_image_json(r, j, en->deleted ? 0 : en->media_id);
 	if (t) {
 		struct buf h;
 		buf_init(&h, r->a);
@@ -531,8 +613,18 @@ static const char *live_jsonld(struct http_req *r, const struct page_site *site,
 		}
 		struct seo_image img;
 		if (en->media_id &&
-		    seo_image_get(r, en->media_id, 1200, &img) == 0)
-			render_json_str(&j, "image", seo_absolute(r, img.url));
+		    seo_image_get(r, en->media_id, 1200, &img) == 0) {
+			render_json_obj_begin(&j, "image");
+			render_json_str(&j, "@type", "ImageObject");
+			render_json_str(&j, "url", seo_absolute(r, img.url));
+			render_json_int(&j, "width", img.width);
+			render_json_int(&j, "height", img.height);
+			if (*img.caption)
+				render_json_str(&j, "caption", img.caption);
+			else if (*img.alt)
+				render_json_str(&j, "caption", img.alt);
+			render_json_obj_end(&j);
+		}
 		render_json_obj_end(&j);
 	}
 	render_json_arr_end(&j);

@@ -221,8 +221,7 @@ void http_date_format(char out[32], int64_t t)
 	strftime(out, 32, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-/* Parse an IMF-fixdate; -1 when it does not parse. */
-static int64_t http_date_parse(const char *s)
+int64_t http_date_parse(const char *s)
 {
 	struct tm tm;
 	memset(&tm, 0, sizeof tm);
@@ -276,6 +275,28 @@ int http_conditional(struct http_req *r, const char *etag, int64_t mtime)
 		http_reply_buf(r, 304, NULL);
 	}
 	return not_modified;
+}
+
+int http_not_modified_since(struct http_req *r)
+{
+	if (r->status != 200 || !r->method ||
+	    (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) ||
+	    http_header_get(r, "If-None-Match"))
+		return 0;
+	const char *ims = http_header_get(r, "If-Modified-Since");
+	if (!ims)
+		return 0;
+	int64_t since = http_date_parse(ims), mtime = -1;
+	for (size_t i = 0; i < r->n_headers; i++)
+		if (!strcasecmp(r->headers[i].key, "Last-Modified"))
+			mtime = http_date_parse(r->headers[i].value);
+	if (since < 0 || mtime < 0 || mtime > since)
+		return 0;
+	buf_clear(&r->out);
+	r->fixed = NULL;
+	r->fixed_len = 0;
+	r->status = 304;
+	return 1;
 }
 
 int http_accepts_encoding(const struct http_req *r, const char *coding)

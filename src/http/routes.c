@@ -11,7 +11,9 @@
 #include "app.h"
 #include "http/cache.h"
 #include "http/internal.h"
+#include "newsroom/newsroom.h"
 #include "util/arena.h"
+#include "util/log.h"
 
 #include <string.h>
 
@@ -70,6 +72,16 @@ static const struct http_route http_routes[] = {
 	{"GET", "/newsroom/redirects", page_newsroom_redirects,
 	 STORE_ROLE_EDITOR, 0},
 	{"POST", "/newsroom/redirects", page_newsroom_redirects_post,
+	 STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/redirects/delete", page_newsroom_redirect_delete,
+	 STORE_ROLE_EDITOR, 0},
+	/* tags (newsroom/tags.c) */
+	{"GET", "/newsroom/tags", page_newsroom_tags, STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/tags/{id}/rename", page_newsroom_tag_rename,
+	 STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/tags/{id}/merge", page_newsroom_tag_merge,
+	 STORE_ROLE_EDITOR, 0},
+	{"POST", "/newsroom/tags/{id}/delete", page_newsroom_tag_delete,
 	 STORE_ROLE_EDITOR, 0},
 	{"GET", "/newsroom/audit", page_newsroom_audit, STORE_ROLE_ADMIN, 0},
 	/* live desk (newsroom/live_desk.c): events, entries, state */
@@ -223,6 +235,38 @@ static int http_method_allows(const char *route_method, const char *method)
 	       (!strcmp(route_method, "GET") && !strcmp(method, "HEAD"));
 }
 
+/* A GET or HEAD answered 404: when the path has a redirect (a manual
+ * one from the newsroom, or a renamed slug), its 301/302/307/308
+ * replaces the reply. Only 404s pay for the lookup, one primary-key
+ * read; paths a redirect may not start from are skipped. 1 when it
+ * replied. */
+static int http_route_redirect(struct http_req *r)
+{
+	if ((strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) ||
+	    !strncmp(r->path, "/newsroom", 9) ||
+	    !strncmp(r->path, "/api/", 5) || !strncmp(r->path, "/static/", 8))
+		return 0;
+	char *to = NULL;
+	int code = 301;
+	struct err e = {0};
+	if (store_redirect_find(app->store, r->a, r->path, &to, &code, &e)) {
+		log_error("req %s: redirect %s: %s", r->id, r->path, e.msg);
+		return 0;
+	}
+	if (!to)
+		return 0;
+	buf_clear(&r->out);
+	r->fixed = NULL;
+	r->fixed_len = 0;
+	r->content_type = NULL;
+	r->n_headers = 0;
+	r->status = 0;
+	/* Short-lived in caches: an editor may delete or change it. */
+	http_header_add(r, "Cache-Control", "public, max-age=300");
+	http_reply_redirect(r, code, to);
+	return 1;
+}
+
 int http_route_dispatch(struct http_req *r)
 {
 	const struct config *cfg = app->cfg;
@@ -286,6 +330,8 @@ int http_route_dispatch(struct http_req *r)
 		int known_method = 0;
 		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 			known_method |= !strcmp(r->method, known[i]);
+		if (known_method && !path_matched && http_route_redirect(r))
+			return 0;
 		if (!known_method || path_matched) {
 			/* An unknown method is the client's mistake: 405 with
 			 * what the path does allow (none when no route). */
@@ -309,6 +355,8 @@ int http_route_dispatch(struct http_req *r)
 	if (http_cache_lookup(r, found))
 		return 0;
 	int rc = found->handler(r);
+	if (r->status == 404 && !r->mhd_response && http_route_redirect(r))
+		return 0;
 	http_cache_store(r, found);
 	return rc;
 }

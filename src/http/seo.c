@@ -18,6 +18,12 @@
  *                      JSON safe inside <script> (render_escape_json
  *                      escapes '<' and U+2028/2029)
  *
+ * Images: the NewsArticle's image is the three crops made at upload
+ * (16:9, 4:3, 1:1; media.h), the Open Graph / Twitter image the 16:9
+ * one (1200 px wide when the upload allows), the publisher's logo the
+ * theme's logo.png with its size; an upload older than the crops falls
+ * back to its widest variant.
+ *
  * Shared helpers: images from media variants (seo_image_get), absolute
  * URLs, XML escaping without the characters XML forbids, and the cached
  * reply of feeds, sitemaps and robots.txt (seo_reply: ETag, 304).
@@ -27,16 +33,21 @@
  */
 #include "app.h"
 #include "http/internal.h"
+#include "media/media.h"
 #include "render/date.h"
 #include "render/escape.h"
 #include "render/json.h"
 #include "util/arena.h"
+#include "util/embed.h"
 #include "util/log.h"
 
+#include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Where media files are served: SEO_MEDIA_PATH + store_media paths
  * (relative to the media folder). */
@@ -136,12 +147,13 @@ static const char *seo_media_url(struct http_req *r, const char *path)
 	return page_absolute(r, b.data);
 }
 
-/* One file of a media item: a variant, or the original (v == NULL). */
+/* One file of a media item: a variant, or the original. */
 struct seo_cand {
 	int width, height;
 	const char *mime;
 	const char *path;
 	int64_t bytes;
+	const char *aspect; /* a crop's ("16:9"), "" for the others */
 };
 
 static int seo_cand_of(const struct store_media *m, size_t i,
@@ -153,6 +165,7 @@ static int seo_cand_of(const struct store_media *m, size_t i,
 		c->mime = seo_image_mime(m->mime);
 		c->path = m->path;
 		c->bytes = m->bytes;
+		c->aspect = "";
 	} else {
 		const struct store_media_variant *v = &m->variants[i];
 		c->width = v->width;
@@ -160,18 +173,20 @@ static int seo_cand_of(const struct store_media *m, size_t i,
 		c->mime = seo_image_mime(v->format);
 		c->path = v->path;
 		c->bytes = v->bytes;
+		c->aspect = v->aspect ? v->aspect : "";
 	}
 	return c->mime && c->path && c->path[0] && c->width > 0 &&
 	       c->height > 0;
 }
 
-/* Index of the best file of m (n_variants: the original), or -1. ratio
- * > 0 keeps only files within 2% of that width/height. Preference:
- * variants before the original (only looked at when with_original);
- * JPEG/PNG (read everywhere) before other types; the narrowest at least
- * min_width wide, else the widest. */
+/* Index of the best file of m (n_variants: the original), or -1. aspect
+ * NULL keeps the uncropped files only, else only the crops of that
+ * aspect ("16:9"). ratio > 0 keeps only files within 2% of that
+ * width/height. Preference: variants before the original (only looked
+ * at when with_original); JPEG/PNG (read everywhere) before other types;
+ * the narrowest at least min_width wide, else the widest. */
 static long seo_image_pick(const struct store_media *m, int min_width,
-			   double ratio, int with_original)
+			   double ratio, int with_original, const char *aspect)
 {
 	for (int pass = 0; pass < (with_original ? 3 : 2); pass++) {
 		long best = -1;
@@ -181,6 +196,8 @@ static long seo_image_pick(const struct store_media *m, int min_width,
 		for (size_t i = from; i < to; i++) {
 			struct seo_cand c;
 			if (!seo_cand_of(m, i, &c))
+				continue;
+			if (aspect ? strcmp(c.aspect, aspect) : c.aspect[0])
 				continue;
 			int common = !strcmp(c.mime, "image/jpeg") ||
 				     !strcmp(c.mime, "image/png");
@@ -248,22 +265,24 @@ int seo_image_get(struct http_req *r, int64_t media_id, int min_width,
 	int rc = seo_media_load(r, media_id, &m);
 	if (rc)
 		return rc;
-	/* The uncropped picture first: variants with the original's shape,
-	 * not the square or other crops made for markup. */
+	/* The uncropped picture: variants with the original's shape, not
+	 * the crops made for distribution. */
 	long i = -1;
 	if (m.width > 0 && m.height > 0)
-		i = seo_image_pick(&m, min_width, (double)m.width / m.height,
-				   0);
+		i = seo_image_pick(&m, min_width, (double)m.width / m.height, 0,
+				   NULL);
 	if (i < 0)
-		i = seo_image_pick(&m, min_width, 0, 1);
+		i = seo_image_pick(&m, min_width, 0, 1, NULL);
 	if (i < 0)
 		return ERR_NOTFOUND;
 	seo_image_fill(r, &m, i, out);
 	return 0;
 }
 
-/* The share image of Open Graph and Twitter cards: a 16:9 file when
- * there is one (close to the 1.91:1 both crop to), else seo_image_get's. */
+/* The share image of Open Graph and Twitter cards: the 16:9 crop (1200
+ * px wide when the upload was; close to the 1.91:1 both show), else,
+ * for an upload older than the crops, seo_image_get's at least 1200 px
+ * wide. */
 static int seo_share_image(struct http_req *r, int64_t media_id,
 			   struct seo_image *out)
 {
@@ -271,7 +290,7 @@ static int seo_share_image(struct http_req *r, int64_t media_id,
 	struct store_media m;
 	if (seo_media_load(r, media_id, &m) != 0)
 		return ERR_NOTFOUND;
-	long i = seo_image_pick(&m, SEO_IMAGE_WIDTH, 16.0 / 9.0, 1);
+	long i = seo_image_pick(&m, SEO_IMAGE_WIDTH, 0, 0, "16:9");
 	if (i < 0)
 		return seo_image_get(r, media_id, SEO_IMAGE_WIDTH, out);
 	seo_image_fill(r, &m, i, out);
@@ -293,22 +312,69 @@ static const char *seo_home(struct http_req *r)
 	return page_absolute(r, arena_printf(r->a, "%s/", r->prefix));
 }
 
-/* The publisher's logo: the "logo" setting (URL), else the theme's
- * static logo.png, logo.svg, favicon.svg (the first that exists). */
-static const char *seo_logo(struct http_req *r, const struct page_site *site)
+/* Width and height of the theme's static/logo.png from its PNG header:
+ * the theme folder's copy when it has one, else the embedded one. 0 and
+ * *w, *h; ERR_NOTFOUND when there is none or it is not a PNG. */
+static int seo_logo_size(int *w, int *h)
 {
+	unsigned char head[64];
+	size_t n = 0;
+	const char *dir = app->cfg ? app->cfg->theme_dir : NULL;
+	if (dir && *dir) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/static/logo.png", dir);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t got = read(fd, head, sizeof head);
+			close(fd);
+			n = got > 0 ? (size_t)got : 0;
+		}
+	}
+	if (n == 0) {
+		const struct embed_file *f =
+			embed_find("theme/static/logo.png");
+		if (!f)
+			return ERR_NOTFOUND;
+		n = f->len < sizeof head ? f->len : sizeof head;
+		memcpy(head, f->data, n);
+	}
+	if (media_sniff(head, n) != MEDIA_PNG)
+		return ERR_NOTFOUND;
+	return media_header_size(MEDIA_PNG, head, n, w, h, NULL);
+}
+
+/* The publisher's logo (absolute URL; width, height 0 when unknown):
+ * the "logo" setting (URL), else the theme's static logo.png with its
+ * size (Google wants at least 112 x 112 px, in a raster format), else
+ * logo.svg, favicon.svg (the first that exists). */
+struct seo_logo {
+	const char *url;
+	int width, height;
+};
+
+static void seo_logo(struct http_req *r, const struct page_site *site,
+		     struct seo_logo *out)
+{
+	memset(out, 0, sizeof *out);
 	const char *u = page_setting(site, "logo", NULL);
-	if (u)
-		return seo_absolute(r, u);
+	if (u) {
+		out->url = seo_absolute(r, u);
+		return;
+	}
 	static const char *const names[] = {"logo.png", "logo.svg",
 					    "favicon.svg"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		u = app->statics ? http_static_url(app->statics, names[i]) :
 				   NULL;
-		if (u)
-			return seo_absolute(r, u);
+		if (u) {
+			out->url = seo_absolute(r, u);
+			if (i == 0 &&
+			    seo_logo_size(&out->width, &out->height) != 0)
+				out->width = out->height = 0;
+			return;
+		}
 	}
-	return seo_absolute(r, "/static/favicon.svg");
+	out->url = seo_absolute(r, "/static/favicon.svg");
 }
 
 /* "@handle" of the social.twitter URL (x.com or twitter.com), or NULL. */
@@ -452,9 +518,15 @@ static void seo_json_publisher(struct http_req *r, struct render_json *j,
 	render_json_str(j, "@id", arena_printf(r->a, "%s#publisher", home));
 	render_json_str(j, "name", seo_site_name(site, r->edition));
 	render_json_str(j, "url", home);
+	struct seo_logo logo;
+	seo_logo(r, site, &logo);
 	render_json_obj_begin(j, "logo");
 	render_json_str(j, "@type", "ImageObject");
-	render_json_str(j, "url", seo_logo(r, site));
+	render_json_str(j, "url", logo.url);
+	if (logo.width > 0 && logo.height > 0) {
+		render_json_int(j, "width", logo.width);
+		render_json_int(j, "height", logo.height);
+	}
 	render_json_obj_end(j);
 	if (full) {
 		static const char *const nets[] = {"twitter", "youtube",
@@ -510,9 +582,10 @@ static int seo_visible(const struct store_article *a, int64_t now)
 	return a->status == STORE_STATUS_PUBLISHED && a->publish_at <= now;
 }
 
-/* The images of the NewsArticle: one per aspect ratio Google asks for
- * (16:9, 4:3, 1:1) among the files of the media item, widest first;
- * when no file has any of those ratios, the share image alone. */
+/* The images of the NewsArticle: the crops in each aspect ratio Google
+ * asks for (16:9, 4:3, 1:1), made at upload (media.h); an upload older
+ * than the crops has none: then its widest uncropped variant, else the
+ * share image. */
 static void seo_json_article_images(struct http_req *r, struct render_json *j,
 				    int64_t media_id,
 				    const struct seo_image *share)
@@ -520,15 +593,18 @@ static void seo_json_article_images(struct http_req *r, struct render_json *j,
 	struct store_media m;
 	if (seo_media_load(r, media_id, &m) != 0)
 		return;
-	static const double ratios[] = {16.0 / 9.0, 4.0 / 3.0, 1.0};
+	static const char *const aspects[] = {"16:9", "4:3", "1:1"};
 	long picked[3];
 	int n = 0;
 	for (size_t k = 0; k < 3; k++) {
-		long i = seo_image_pick(&m, SEO_IMAGE_WIDTH, ratios[k], 1);
-		int dup = 0;
-		for (int q = 0; q < n; q++)
-			dup |= picked[q] == i;
-		if (i >= 0 && !dup)
+		long i = seo_image_pick(&m, SEO_IMAGE_WIDTH, 0, 0, aspects[k]);
+		if (i >= 0)
+			picked[n++] = i;
+	}
+	if (n == 0) {
+		/* INT_MAX: none is that wide, so the widest wins */
+		long i = seo_image_pick(&m, INT_MAX, 0, 0, NULL);
+		if (i >= 0)
 			picked[n++] = i;
 	}
 	render_json_arr_begin(j, "image");

@@ -24,6 +24,7 @@
 #include "app.h"
 #include "http/cache.h"
 #include "http/http.h"
+#include "http/internal.h"
 #include "util/arena.h"
 #include "util/log.h"
 #include "util/xmalloc.h"
@@ -48,15 +49,36 @@ struct http_server {
 	char id_prefix[9];     /* random per process, hex */
 	struct http_cache *cache; /* page cache, NULL when cache.enabled=off */
 	struct http_views *views; /* view counter with its flusher thread */
+	int quiesced;             /* http_server_quiesce was called */
+	MHD_socket listen_fd;     /* what MHD_quiesce_daemon handed back */
 };
+
+enum { HTTP_STATE_REQUEST, HTTP_STATE_STREAM };
 
 /* Per-request server state beside the public struct. */
 struct http_conn_state {
+	int kind;           /* HTTP_STATE_REQUEST */
 	struct http_req r;
 	int stage;          /* 0: new, 1: headers seen */
 	int early_status;   /* 413/431/400 decided while reading, or 0 */
 	size_t body_limit;  /* bytes allowed for this request's body */
 	size_t bytes_out;   /* body bytes sent, for the access log */
+};
+
+/*
+ * What a request whose handler queued its own long-lived response (a live
+ * stream, http/sse.c) keeps once the response is queued: the access-log
+ * fields. Its arena (4 KB or more) goes at once instead of staying as
+ * long as the reader does; nothing of a stream lives in it (sse.c).
+ */
+struct http_stream_state {
+	int kind;                 /* HTTP_STATE_STREAM */
+	char id[20];              /* request id */
+	char ip[INET6_ADDRSTRLEN]; /* client address text */
+	char method[8];           /* "GET", "HEAD" */
+	int status;               /* reply status */
+	int64_t start_ns;         /* arrival */
+	char uri[];               /* raw request target */
 };
 
 static int64_t http_now_ns(void)
@@ -76,7 +98,10 @@ const char *http_header_get(const struct http_req *r, const char *name)
 static void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct http_server *s = cls;
-	struct arena *a = arena_new(16384);
+	/* 4 KB first block: a cache hit needs less than 1 KB, a rendered
+	 * page grows the arena geometrically, and live streams keep
+	 * thousands of idle requests each holding its first block. */
+	struct arena *a = arena_new(4096);
 	struct http_conn_state *st = arena_alloc(a, sizeof *st);
 	struct http_req *r = &st->r;
 	r->a = a;
@@ -211,6 +236,29 @@ static void http_dispatch(struct http_conn_state *st)
 	}
 }
 
+/* Swap a queued stream's request state for its access-log fields and
+ * free the arena; returns the new req_cls (heap, freed by
+ * http_on_completed). */
+static void *http_stream_detach(struct http_conn_state *st)
+{
+	struct http_req *r = &st->r;
+	size_t ul = strlen(r->uri);
+	struct http_stream_state *ss = xmalloc(sizeof *ss + ul + 1);
+	ss->kind = HTTP_STATE_STREAM;
+	memcpy(ss->id, r->id, sizeof ss->id);
+	snprintf(ss->ip, sizeof ss->ip, "%s", r->ip);
+	snprintf(ss->method, sizeof ss->method, "%s",
+		 r->method ? r->method : "-");
+	ss->status = r->status;
+	ss->start_ns = r->start_ns;
+	memcpy(ss->uri, r->uri, ul + 1);
+	http_cache_release(r->cache_entry); /* none for a stream; safe */
+	r->cache_entry = NULL;
+	page_site_release(r);
+	arena_free(r->a);
+	return ss;
+}
+
 static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *c,
 				      const char *url, const char *method,
 				      const char *version,
@@ -268,7 +316,11 @@ static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *c,
 	if (r->status) /* already answered */
 		return MHD_YES;
 	http_dispatch(st);
-	return http_queue(st);
+	int stream = r->mhd_response != NULL;
+	enum MHD_Result ok = http_queue(st);
+	if (stream && ok == MHD_YES)
+		*req_cls = http_stream_detach(st);
+	return ok;
 }
 
 static void http_on_completed(void *cls, struct MHD_Connection *c,
@@ -280,12 +332,27 @@ static void http_on_completed(void *cls, struct MHD_Connection *c,
 	struct http_conn_state *st = *req_cls;
 	if (!st)
 		return;
+	if (st->kind == HTTP_STATE_STREAM) {
+		struct http_stream_state *ss = (void *)st;
+		if (s->app->cfg->access_log)
+			log_info("access %s %s %s %s %d 0 %.2fms%s", ss->id,
+				 ss->ip, ss->method, ss->uri, ss->status,
+				 (double)(http_now_ns() - ss->start_ns) / 1e6,
+				 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
+					 ? ""
+					 : " aborted");
+		free(ss);
+		*req_cls = NULL;
+		atomic_fetch_sub(&s->inflight, 1);
+		return;
+	}
 	struct http_req *r = &st->r;
 	http_cache_release(r->cache_entry); /* answered before queuing */
 	r->cache_entry = NULL;
 	if (r->mhd_response) /* prepared but never queued */
 		MHD_destroy_response(r->mhd_response);
 	r->mhd_response = NULL;
+	page_site_release(r);
 	if (s->app->cfg->access_log) {
 		double ms = (double)(http_now_ns() - r->start_ns) / 1e6;
 		log_info("access %s %s %s %s %d %zu %.2fms%s", r->id, r->ip,
@@ -392,11 +459,28 @@ int http_server_start(struct app *a, struct http_server **out, int *port_out,
 	return 0;
 }
 
+/*
+ * libmicrohttpd 0.9.75's MHD_quiesce_daemon removes the listening socket
+ * from each worker's epoll set and aborts the process when that fails;
+ * a worker that is awake at that moment removes it too (tolerating
+ * ENOENT itself), so the two race. Quiesce therefore comes first, while
+ * the workers idle, before anything (live_hub_shutdown resuming every
+ * parked stream) wakes them all.
+ */
+void http_server_quiesce(struct http_server *s)
+{
+	if (!s || s->quiesced)
+		return;
+	s->quiesced = 1;
+	s->listen_fd = MHD_quiesce_daemon(s->d);
+}
+
 void http_server_stop(struct http_server *s, int grace_seconds)
 {
 	if (!s)
 		return;
-	MHD_socket ls = MHD_quiesce_daemon(s->d);
+	http_server_quiesce(s);
+	MHD_socket ls = s->listen_fd;
 	int64_t until = http_now_ns() + (int64_t)grace_seconds * 1000000000LL;
 	while (atomic_load(&s->inflight) > 0 && http_now_ns() < until) {
 		struct timespec ts = {0, 10 * 1000000};

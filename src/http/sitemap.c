@@ -2,7 +2,9 @@
  * sitemap.c - sitemaps and robots.txt, for the whole site (every edition).
  *
  *   GET /sitemap.xml             sitemap index: /sitemaps/pages.xml and
- *                                one sitemap per month with articles
+ *                                one sitemap per month with articles,
+ *                                each with the lastmod of its newest
+ *                                publish or edit
  *   GET /sitemaps/pages.xml      each edition's home, rubrics and authors,
  *                                with hreflang (xhtml:link) alternates
  *   GET /sitemaps/YYYY-MM.xml    the articles published that month (UTC),
@@ -95,7 +97,8 @@ static void sitemap_loc(struct buf *b, const char *url)
 
 struct sitemap_month {
 	int y, m;
-	size_t count; /* visible articles published that month */
+	size_t count;     /* visible articles published that month */
+	int64_t modified; /* newest publish_at/updated_at among them */
 };
 
 /* Months from the oldest visible article's to the newest's that have
@@ -142,11 +145,11 @@ static int sitemap_months(struct http_req *r, int64_t now,
 			.not_after = now,
 			.published_after = sitemap_month_start(y, m),
 			.published_before = sitemap_month_start(y, m + 1),
-			.limit = 1,
 		};
 		size_t count;
-		rc = store_article_list(app->store, r->a, &mf, &a, &got, &count,
-					e);
+		int64_t modified;
+		rc = store_article_span(app->store, r->a, &mf, &count,
+					&modified, e);
 		if (rc)
 			return rc;
 		if (count) {
@@ -154,6 +157,7 @@ static int sitemap_months(struct http_req *r, int64_t now,
 			sm->y = y;
 			sm->m = m;
 			sm->count = count;
+			sm->modified = modified;
 		}
 		if (++m == 13) {
 			m = 1;
@@ -174,19 +178,15 @@ int page_sitemap_index(struct http_req *r)
 		http_reply_error(r, 500, "storage error");
 		return 0;
 	}
-	/* Last-Modified: the newest visible article (its arrival is what
-	 * adds a month or a part to the index). */
+	struct page_site site;
+	if (page_site_load(r, &site))
+		return 0;
+	/* Last-Modified: the newest <lastmod> (an arrival or an edit is
+	 * what changes the index). */
 	int64_t mtime = 0;
-	struct store_article_filter f = {
-		.status = STORE_STATUS_PUBLISHED,
-		.not_after = now,
-		.limit = 1,
-	};
-	struct store_article *a;
-	size_t got;
-	if (store_article_list(app->store, r->a, &f, &a, &got, NULL, &e) == 0 &&
-	    got == 1)
-		mtime = a[0].publish_at;
+	for (size_t i = 0; i < n; i++)
+		if (months[i].modified > mtime)
+			mtime = months[i].modified;
 
 	struct buf *b = &r->out;
 	buf_clear(b);
@@ -211,7 +211,12 @@ int page_sitemap_index(struct http_req *r)
 					 months[i].y, months[i].m, p);
 			buf_puts(b, "<sitemap>");
 			sitemap_loc(b, page_absolute(r, name));
-			buf_puts(b, "</sitemap>\n");
+			/* Every part of a month gets the month's lastmod:
+			 * an edit of any of its articles may be in it. */
+			buf_puts(b, "<lastmod>");
+			render_date_format(b, months[i].modified, site.tz, NULL,
+					   RENDER_DATE_ISO);
+			buf_puts(b, "</lastmod></sitemap>\n");
 		}
 	}
 	buf_puts(b, "</sitemapindex>\n");

@@ -17,53 +17,46 @@
  * connection (an API violation in 0.9.75).
  *
  * The subscriber lives as long as the response: the response's free
- * callback unsubscribes it. Not for: what the messages say (page_live.c
- * and api_live.c), the hub's bookkeeping (live/hub.c).
+ * callback unsubscribes it. It is the only thing a stream allocates
+ * besides libmicrohttpd's response (the hooks' context is the connection
+ * itself, the content reader's the subscriber): with ten thousand readers
+ * every byte held per stream counts. Not for: what the messages say
+ * (page_live.c and api_live.c), the hub's bookkeeping (live/hub.c).
  */
 #include "app.h"
 #include "http/internal.h"
 #include "live/live.h"
 #include "util/arena.h"
 #include "util/log.h"
-#include "util/xmalloc.h"
 
 #include <microhttpd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define SSE_RETRY_MS 2000 /* reconnect delay the client is told */
 
-struct http_sse {
-	struct MHD_Connection *conn; /* the reader's connection */
-	struct live_sub *sub;        /* its hub subscription */
-};
-
+/* Hooks: ctx is the reader's MHD connection. */
 static void http_sse_park(void *ctx)
 {
-	struct http_sse *s = ctx;
-	MHD_suspend_connection(s->conn);
+	MHD_suspend_connection(ctx);
 }
 
 static void http_sse_wake(void *ctx)
 {
-	struct http_sse *s = ctx;
-	MHD_resume_connection(s->conn);
+	MHD_resume_connection(ctx);
 }
 
+/* Content reader and its free callback: cls is the hub subscription. */
 static ssize_t http_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
-	struct http_sse *s = cls;
 	(void)pos;
-	ssize_t n = live_sub_read(s->sub, buf, max);
+	ssize_t n = live_sub_read(cls, buf, max);
 	return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : n;
 }
 
 static void http_sse_free(void *cls)
 {
-	struct http_sse *s = cls;
-	live_sub_free(s->sub);
-	free(s);
+	live_sub_free(cls);
 }
 
 int64_t http_sse_last_id(const struct http_req *r)
@@ -115,20 +108,18 @@ int http_sse_open(struct http_req *r, const char *channel, int64_t last_id,
 				 0);
 		return 1;
 	}
-	struct http_sse *s = xcalloc(1, sizeof *s);
-	s->conn = r->conn;
-	struct live_sub_hooks hooks = {http_sse_park, http_sse_wake, s};
+	struct live_sub_hooks hooks = {http_sse_park, http_sse_wake, r->conn};
+	struct live_sub *s;
 	struct err e = {0};
-	if (live_sub_new(app->live, channel, last_id, &hooks, &s->sub,
-			 need_replay, &e) != 0) {
-		free(s);
+	if (live_sub_new(app->live, channel, last_id, &hooks, &s, need_replay,
+			 &e) != 0) {
 		http_header_add(r, "Retry-After", "5");
 		http_reply_error(r, 503, "shutting down");
 		return -1;
 	}
 	char retry[32];
 	int k = snprintf(retry, sizeof retry, "retry: %d\n\n", SSE_RETRY_MS);
-	live_sub_push(s->sub, retry, (size_t)k);
+	live_sub_push(s, retry, (size_t)k);
 
 	/* libmicrohttpd 0.9.75 callocs block_size bytes with every
 	 * callback response and uses them only for bodies that are not
@@ -152,6 +143,6 @@ int http_sse_open(struct http_req *r, const char *channel, int64_t last_id,
 	r->status = 200;
 	r->content_type = "text/event-stream; charset=utf-8";
 	r->mhd_response = resp;
-	*sub = s->sub;
+	*sub = s;
 	return 0;
 }

@@ -30,8 +30,9 @@ static int files_digits(const char *s, size_t n)
 	return 1;
 }
 
-/* Variant or original file name: "orig.(jpg|png|webp|gif)" or
- * "<w>.(webp|jpg)" with w 1..99999, no leading zero. */
+/* Variant or original file name: "orig.(jpg|png|webp|gif)",
+ * "<w>.(webp|jpg)" with w 1..99999, no leading zero, or a crop:
+ * "16x9.jpg", "4x3.jpg", "1x1.jpg". */
 static int files_name_valid(const char *s, size_t n)
 {
 	const char *dot = memchr(s, '.', n);
@@ -45,6 +46,9 @@ static int files_name_valid(const char *s, size_t n)
 			(!memcmp(ext, "jpg", 3) || !memcmp(ext, "png", 3) ||
 			 !memcmp(ext, "gif", 3))) ||
 		       (el == 4 && !memcmp(ext, "webp", 4));
+	if ((bl == 4 && !memcmp(s, "16x9", 4)) ||
+	    (bl == 3 && (!memcmp(s, "4x3", 3) || !memcmp(s, "1x1", 3))))
+		return el == 3 && !memcmp(ext, "jpg", 3);
 	if (bl < 1 || bl > 5 || s[0] == '0' || !files_digits(s, bl))
 		return 0;
 	return (el == 4 && !memcmp(ext, "webp", 4)) ||
@@ -318,6 +322,8 @@ int media_srcset(struct arena *a, const struct store_media *m,
 		const struct store_media_variant *next = NULL;
 		for (size_t i = 0; i < m->n_variants; i++) {
 			const struct store_media_variant *v = &m->variants[i];
+			if (v->aspect && v->aspect[0])
+				continue; /* a crop */
 			if (v->width > last &&
 			    (!next || v->width < next->width))
 				next = v;
@@ -328,6 +334,7 @@ int media_srcset(struct arena *a, const struct store_media *m,
 		for (size_t i = 0; i < m->n_variants; i++) {
 			const struct store_media_variant *v = &m->variants[i];
 			if (v->width != last || !v->format ||
+			    (v->aspect && v->aspect[0]) ||
 			    !media_path_valid(v->path))
 				continue;
 			struct buf *b;

@@ -1,7 +1,8 @@
 /*
  * media.h - the media library's machinery: what an uploaded file is
- * (magic bytes), multipart/form-data bodies, resized variants made with
- * libvips, where files live on disk, and the URLs pages put in <picture>.
+ * (magic bytes), multipart/form-data bodies, resized variants and crops
+ * made with libvips, where files live on disk, and the URLs pages put in
+ * <picture>.
  *
  * Files live below one folder, the media folder (<data_dir>/media), in
  * one layout and no other:
@@ -9,20 +10,31 @@
  *     <yyyy>/<mm>/<sha16>/orig.<ext>     the upload, byte for byte
  *     <yyyy>/<mm>/<sha16>/<w>.webp       variant <w> px wide, WebP
  *     <yyyy>/<mm>/<sha16>/<w>.jpg        variant <w> px wide, JPEG
+ *     <yyyy>/<mm>/<sha16>/16x9.jpg       crop 16:9, JPEG
+ *     <yyyy>/<mm>/<sha16>/4x3.jpg        crop 4:3, JPEG
+ *     <yyyy>/<mm>/<sha16>/1x1.jpg        crop 1:1, JPEG
  *
  * yyyy/mm is the upload's month (UTC), sha16 the first 16 hex digits of
  * the upload's SHA-256, ext one of jpg, png, webp, gif (from the content,
  * never from the name), w one of MEDIA_WIDTHS no wider than the image,
  * plus the image's own width when it is narrower than the widest of
  * MEDIA_WIDTHS (so a small image still has a stripped copy to show).
+ * The crops are for distribution (JSON-LD image, Open Graph, feeds):
+ * the largest region of that aspect ratio that libvips' attention
+ * strategy picks, scaled down to MEDIA_CROP_WIDTH px wide when it is
+ * wider, never up (media_crop_size); in the store they are variants with
+ * an aspect ("16:9", "4:3", "1:1"), the width variants have aspect "".
  * Variants carry no metadata (EXIF, XMP, IPTC, ICC are stripped; pixels
  * are turned by the EXIF orientation and converted to sRGB first); the
  * original keeps whatever the upload had, so it is shown to newsroom
  * users only (see media_path_is_original). Since a name depends on the
  * content, a file never changes once written: it may be cached forever.
  *
- * Threads: media_init once before any other thread uses libvips; then
- * everything here is thread-safe. Uploads take media_lock around the
+ * libvips is not linked: the first media_process loads it (dlopen, see
+ * vipsdl.h), so starting the program and serving readers never map it.
+ *
+ * Threads: media_init once before other threads start; then everything
+ * here is thread-safe. Uploads take media_lock around the
  * duplicate check, media_process and the store insert, so at most one
  * upload is decoded at a time (on one libvips thread: readers keep the
  * other cores) and two uploads of one file never race for its folder.
@@ -51,21 +63,55 @@ struct arena;
 #define MEDIA_N_WIDTHS 5
 #define MEDIA_WIDTHS   320, 640, 960, 1280, 1920
 #define MEDIA_WEBP_Q   80 /* WebP quality of variants */
-#define MEDIA_JPEG_Q   82 /* JPEG quality of variants */
+#define MEDIA_JPEG_Q   82 /* JPEG quality of variants and crops */
+/* Crops: how many (16:9, 4:3, 1:1) and their width when the source
+ * allows (Google and Open Graph want at least 1200 px). */
+#define MEDIA_N_CROPS    3
+#define MEDIA_CROP_WIDTH 1200
 
 /* ---- start and stop ------------------------------------------------- */
 
 /*
- * Start libvips (VIPS_INIT with argv0) for this process: one worker
- * thread per operation, no operation cache, and every loader blocked but
- * the JPEG, PNG, WebP and GIF ones (no SVG, PDF, ImageMagick...). Call
- * once, before threads use it; ERR_IO with libvips' reason when it fails.
- * Pair with media_shutdown at exit.
+ * Prepare the media machinery: remember argv0 (the program name libvips
+ * gets). Cheap: libvips itself is loaded and started by the first
+ * media_process (dlopen of libvips.so.<ABI>, or of the file named by the
+ * environment variable GAZETTE_LIBVIPS; then vips_init, one worker thread
+ * per operation, no operation cache, every loader blocked but the JPEG,
+ * PNG, WebP and GIF ones: no SVG, PDF, ImageMagick...). Call once, before
+ * other threads start; always 0 (e is for the API's sake). Pair with
+ * media_shutdown at exit.
  */
 int media_init(const char *argv0, struct err *e);
-/* Stop libvips (vips_shutdown). After it no media_* call that decodes may
- * run. Safe to call when media_init failed or was not called. */
+/* Stop libvips (vips_shutdown) when an upload loaded it. After it no
+ * media_* call that decodes may run. Safe to call when media_init was
+ * not called or libvips never loaded. */
 void media_shutdown(void);
+
+/*
+ * Load and start libvips now, once per process (thread-safe:
+ * pthread_once); media_process calls it, so nothing else needs to
+ * (tests and tools that use libvips themselves do). Opens the soname the
+ * headers were built for (libvips.so.<ABI>; the environment variable
+ * GAZETTE_LIBVIPS, when set, names another file or soname), checks its
+ * ABI as VIPS_INIT does, resolves every function src/media calls, runs
+ * vips_init and configures it as media_init says. 0 when libvips is
+ * ready; when it cannot be loaded (no library, a missing symbol, a
+ * failed start): ERR_IO "image processing is not available: <reason>",
+ * the same on every call, and the program goes on without it.
+ */
+int media_vips_load(struct err *e);
+
+/* 1 when this process has loaded libvips (an upload happened), else 0.
+ * Does not load it. */
+int media_vips_loaded(void);
+
+/*
+ * The size of the aw:ah crop of a w x h image (w, h, aw, ah > 0): the
+ * largest aw:ah region, scaled to MEDIA_CROP_WIDTH px wide when wider,
+ * never up; the height rounded from the width (at least 1 px, at most
+ * h). Pure.
+ */
+void media_crop_size(int w, int h, int aw, int ah, int *cw, int *ch);
 
 /* ---- what a file is ------------------------------------------------- */
 
@@ -161,7 +207,8 @@ const struct media_part *media_part_get(const struct media_part *parts,
  * media_dir (created when missing) and describe the result in *out, ready
  * for store_media_add (sha256, mime, width and height after EXIF
  * rotation, bytes, path, variants: WebP and JPEG per width, narrowest
- * first; strings in arena a). created_at is `now` (Unix seconds; its
+ * first, then the JPEG crops 16:9, 4:3 and 1:1 with their aspect;
+ * strings in arena a). created_at is `now` (Unix seconds; its
  * UTC month names the folder); id, alt, caption, credit, uploaded_by are
  * left 0/NULL for the caller.
  *
@@ -169,7 +216,10 @@ const struct media_part *media_part_get(const struct media_part *parts,
  * PNG, WebP or GIF image"), the size from the header (ERR_TOOBIG over
  * MEDIA_MAX_SIDE or MEDIA_MAX_PIXELS, before any decoding), the decoder's
  * header (must agree), a full decode that fails on truncation and errors
- * (ERR_INVALID "corrupt or truncated image: ..."), then the variants.
+ * (ERR_INVALID "corrupt or truncated image: ..."), then the variants
+ * and the crops. libvips is loaded after the cheap checks (type, header
+ * size); when it cannot be, ERR_IO "image processing is not available:
+ * <reason>" and nothing is written.
  * Each file is written to a temporary name in its folder, flushed and
  * renamed. On any error (also ERR_IO for the disk) every file this call
  * wrote is removed again, with the folders it made when they are left
@@ -177,7 +227,7 @@ const struct media_part *media_part_get(const struct media_part *parts,
  * the store then refuses the row).
  *
  * Callers that may run concurrently hold media_lock around it (see
- * there). media_init must have been called.
+ * there).
  */
 int media_process(struct arena *a, const char *media_dir, const void *data,
 		  size_t len, int64_t now, struct store_media *out,
@@ -226,8 +276,9 @@ int media_file_open(const char *media_dir, const char *rel, int *fd,
  * url_prefix is where the media folder is served ("/media", or an
  * absolute "https://cdn.example.com/media"; a trailing '/' is fine).
  * *webp_srcset: "P/2024/05/<sha16>/320.webp 320w, P/.../640.webp 640w"
- * over m's WebP variants, narrowest first; "" when it has none (then
- * leave the <source> out). *jpeg_srcset: the same over its JPEG
+ * over m's WebP width variants, narrowest first; "" when it has none
+ * (then leave the <source> out). Crops (variants with an aspect) are
+ * never used here: they cut the picture. *jpeg_srcset: the same over its JPEG
  * variants. *fallback_src: the JPEG variant at least 960 px wide that is
  * narrowest, else the widest JPEG variant (else the widest WebP one).
  * Variants whose path does not match the layout are skipped. Originals

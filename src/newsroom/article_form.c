@@ -8,9 +8,11 @@
  * articles.h). Not for saving (editor.c) or the article list.
  */
 #include "app.h"
+#include "media/media.h"
 #include "newsroom/articles.h"
 #include "newsroom/diff.h"
 #include "render/date.h"
+#include "render/locale.h"
 #include "render/markdown.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -172,6 +174,39 @@ const char *nr_article_path(struct http_req *r, const char *edition,
 	return page_url(r, ce ? ce->prefix : "", "article", slug);
 }
 
+/* ---- revisions ------------------------------------------------------ */
+
+/* Newest first: higher number first; for one number the autosaves
+ * (typed over that version, so later) before the saved revision; then
+ * the newer row first. */
+static int nr_rev_cmp(const void *pa, const void *pb)
+{
+	const struct store_revision *a = pa, *b = pb;
+	if (a->number != b->number)
+		return a->number > b->number ? -1 : 1;
+	if (a->autosave != b->autosave)
+		return a->autosave ? -1 : 1;
+	return a->id > b->id ? -1 : a->id < b->id;
+}
+
+int nr_revisions_load(struct http_req *r, int64_t article_id,
+		      struct store_revision **out, size_t *n, struct err *e)
+{
+	int rc = store_revision_list(app->store, r->a, article_id, out, n, e);
+	if (rc == 0 && *n > 1)
+		qsort(*out, *n, sizeof **out, nr_rev_cmp);
+	return rc;
+}
+
+size_t nr_revision_base(const struct store_revision *revs, size_t n, size_t at)
+{
+	for (size_t i = at + 1; i < n; i++)
+		if (!revs[i].autosave &&
+		    (!revs[at].autosave || revs[i].number <= revs[at].number))
+			return i;
+	return n;
+}
+
 /* ---- ownership ------------------------------------------------------ */
 
 int nr_owns(struct http_req *r, const struct store_article *art)
@@ -192,7 +227,7 @@ int nr_owns(struct http_req *r, const struct store_article *art)
 				if (art->author_ids[k] == aus[i].id)
 					return 1;
 		}
-	/* Else: who wrote it first (revision 1; the list is newest first). */
+	/* Else: who wrote it first (saved revision 1). */
 	struct store_revision *revs;
 	if (store_revision_list(app->store, r->a, art->id, &revs, &n, &e) !=
 	    0) {
@@ -200,8 +235,10 @@ int nr_owns(struct http_req *r, const struct store_article *art)
 			  art->id, e.msg);
 		return 0;
 	}
-	return n > 0 && revs[n - 1].number == 1 &&
-	       revs[n - 1].user_id == r->user_id;
+	for (size_t i = 0; i < n; i++)
+		if (!revs[i].autosave && revs[i].number == 1)
+			return revs[i].user_id == r->user_id;
+	return 0;
 }
 
 int64_t nr_param_id(struct http_req *r, const char *name)
@@ -599,15 +636,39 @@ static void nr_conflict(struct http_req *r, struct render_val *ctx,
 	newsroom_diff_html(&t, th->title, strlen(th->title), ed->art.title,
 			   strlen(ed->art.title), 0, NULL);
 	render_obj_set_strref(c, "title_diff_html", t.data);
-	/* Who saved last: the newest revision's user. */
+	/* Who saved last: the user of the newest saved revision. */
 	struct store_revision *revs;
 	size_t n;
 	struct err e = {0};
 	struct store_user u;
-	if (store_revision_list(app->store, r->a, th->id, &revs, &n, &e) == 0 &&
-	    n && revs[0].user_id &&
-	    store_user_get(app->store, r->a, revs[0].user_id, &u, &e) == 0)
-		render_obj_set_str(c, "by", u.display_name);
+	if (nr_revisions_load(r, th->id, &revs, &n, &e) == 0) {
+		size_t i = 0;
+		while (i < n && revs[i].autosave)
+			i++;
+		if (i < n && revs[i].user_id &&
+		    store_user_get(app->store, r->a, revs[i].user_id, &u, &e) ==
+			    0)
+			render_obj_set_str(c, "by", u.display_name);
+	}
+}
+
+/* The lead image's thumbnail for the editor (lead_media {id, src, alt,
+ * caption}); nothing when it is not in the library (the number field
+ * then says so on save). */
+static void nr_lead_media(struct http_req *r, struct render_val *a, int64_t id)
+{
+	struct store_media m;
+	struct err e = {0};
+	char *webp, *jpeg, *src;
+	if (store_media_get(app->store, r->a, id, &m, &e) != 0 ||
+	    media_srcset(r->a, &m, "/media", &webp, &jpeg, &src) != 0 || !src ||
+	    !*src)
+		return;
+	struct render_val *o = render_obj_add_obj(a, "lead_media");
+	render_obj_set_int(o, "id", m.id);
+	render_obj_set_strref(o, "src", src);
+	render_obj_set_strref(o, "alt", m.alt);
+	render_obj_set_strref(o, "caption", m.caption);
 }
 
 int nr_editor_render(struct http_req *r, const struct newsroom_me *me,
@@ -650,8 +711,10 @@ int nr_editor_render(struct http_req *r, const struct newsroom_me *me,
 	render_obj_set_bool(a, "featured", art->featured);
 	render_obj_set_bool(a, "breaking", art->breaking);
 	render_obj_set_bool(a, "pinned", art->pinned);
-	if (art->lead_media_id)
+	if (art->lead_media_id) {
 		render_obj_set_int(a, "lead_media_id", art->lead_media_id);
+		nr_lead_media(r, a, art->lead_media_id);
+	}
 	render_obj_set_str(a, "publish_at",
 			   ed->publish_at_text ?
 				   ed->publish_at_text :
@@ -741,5 +804,26 @@ int nr_editor_render(struct http_req *r, const struct newsroom_me *me,
 	}
 	if (ed->theirs)
 		nr_conflict(r, ctx, ed, tz);
+	if (ed->autosave) {
+		const struct store_revision *rv = ed->autosave;
+		struct render_val *o =
+			render_obj_add_obj(ctx, "autosave_offer");
+		struct buf m;
+		buf_init(&m, r->a);
+		render_locale_expand(
+			&m, nr_t(r, "autosave_newer"),
+			(const char *const[]){
+				"time", nr_date(r, rv->created_at, tz), NULL});
+		render_obj_set_strref(o, "text", m.data);
+		render_obj_set_str(o, "open_url",
+				   arena_printf(r->a,
+						"/newsroom/articles/%" PRId64
+						"?autosave=%" PRId64,
+						art->id, rv->id));
+		render_obj_set_str(o, "diff_url",
+				   arena_printf(r->a,
+						"/newsroom/revisions/%" PRId64,
+						rv->id));
+	}
 	return newsroom_render(r, status, "article_edit", ctx);
 }

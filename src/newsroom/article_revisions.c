@@ -1,7 +1,10 @@
 /*
  * article_revisions.c - an article's history: every save is a revision
- * (the store writes one per store_article_save); here they are listed,
- * shown as a word diff against the one before, and restored.
+ * (the store writes one per store_article_save), and the editor's
+ * autosaves are revisions marked as such, typed over a saved one; here
+ * they are listed, shown as a word diff (a saved revision against the
+ * saved one before, an autosave against the one it was typed over), and
+ * restored.
  *
  *   GET  /newsroom/articles/{id}/revisions    the list, newest first,
  *                                             words added/removed each
@@ -102,7 +105,7 @@ int page_newsroom_article_revisions(struct http_req *r)
 	struct store_revision *revs;
 	size_t n;
 	struct err e = {0};
-	if (store_revision_list(app->store, r->a, id, &revs, &n, &e)) {
+	if (nr_revisions_load(r, id, &revs, &n, &e)) {
 		log_error("req %s: revisions of %" PRId64 ": %s", r->id, id,
 			  e.msg);
 		return newsroom_error(r, 500, nr_t(r, "storage_error"));
@@ -135,11 +138,12 @@ int page_newsroom_article_revisions(struct http_req *r)
 		render_obj_set_strref(o, "by",
 				      nr_user_name(r, &uc, rv->user_id));
 		render_obj_set_bool(o, "autosave", rv->autosave);
-		render_obj_set_bool(o, "current", rv->number == art.version);
+		render_obj_set_bool(o, "current",
+				    !rv->autosave && rv->number == art.version);
 		render_obj_set_strref(o, "title", rv->title);
 		struct newsroom_diff_stats st;
-		nr_rev_stats(i + 1 < n ? &revs[i + 1] : NULL, rv, &st,
-			     &scratch);
+		size_t b = nr_revision_base(revs, n, i);
+		nr_rev_stats(b < n ? &revs[b] : NULL, rv, &st, &scratch);
 		render_obj_set_int(o, "added", (long long)st.words_added);
 		render_obj_set_int(o, "removed", (long long)st.words_removed);
 		render_obj_set_bool(o, "unchanged", st.changes == 0);
@@ -154,7 +158,8 @@ static int nr_revision_render(struct http_req *r, const struct newsroom_me *me,
 			      size_t at, int status, const char *notice)
 {
 	const struct store_revision *rv = &revs[at];
-	const struct store_revision *prev = at + 1 < n ? &revs[at + 1] : NULL;
+	size_t base = nr_revision_base(revs, n, at);
+	const struct store_revision *prev = base < n ? &revs[base] : NULL;
 	const char *tz = nr_site_tz(r);
 	struct render_val *ctx = newsroom_ctx(
 		r, me, "articles",
@@ -178,8 +183,15 @@ static int nr_revision_render(struct http_req *r, const struct newsroom_me *me,
 	render_obj_set_str(R, "date", nr_date(r, rv->created_at, tz));
 	render_obj_set_strref(R, "by", nr_user_name(r, &uc, rv->user_id));
 	render_obj_set_bool(R, "autosave", rv->autosave);
-	render_obj_set_bool(R, "current", rv->number == art->version);
+	int current = !rv->autosave && rv->number == art->version;
+	render_obj_set_bool(R, "current", current);
 	render_obj_set_strref(R, "body_md", rv->body_md);
+	if (rv->autosave)
+		render_obj_set_str(R, "open_url",
+				   arena_printf(r->a,
+						"/newsroom/articles/%" PRId64
+						"?autosave=%" PRId64,
+						art->id, rv->id));
 	if (prev) {
 		render_obj_set_int(R, "prev_number", prev->number);
 		render_obj_set_str(R, "prev_url",
@@ -187,6 +199,11 @@ static int nr_revision_render(struct http_req *r, const struct newsroom_me *me,
 						"/newsroom/revisions/%" PRId64,
 						prev->id));
 	}
+	if (at + 1 < n)
+		render_obj_set_str(R, "older_url",
+				   arena_printf(r->a,
+						"/newsroom/revisions/%" PRId64,
+						revs[at + 1].id));
 	if (at > 0)
 		render_obj_set_str(R, "next_url",
 				   arena_printf(r->a,
@@ -221,8 +238,7 @@ static int nr_revision_render(struct http_req *r, const struct newsroom_me *me,
 	render_obj_set_bool(R, "approximate", sum.approximate);
 	int live = art->status == STORE_STATUS_PUBLISHED ||
 		   art->status == STORE_STATUS_SCHEDULED;
-	if (rv->number != art->version &&
-	    (!live || r->role >= STORE_ROLE_AUTHOR))
+	if (!current && (!live || r->role >= STORE_ROLE_AUTHOR))
 		render_obj_set_str(R, "restore_url",
 				   arena_printf(r->a,
 						"/newsroom/revisions/%" PRId64
@@ -260,7 +276,7 @@ static int nr_revision_load(struct http_req *r, struct store_revision *rv,
 	}
 	if (nr_article_load(r, rv->article_id, art))
 		return -1;
-	if (store_revision_list(app->store, r->a, art->id, revs, n, &e)) {
+	if (nr_revisions_load(r, art->id, revs, n, &e)) {
 		log_error("req %s: revisions of %" PRId64 ": %s", r->id,
 			  art->id, e.msg);
 		newsroom_error(r, 500, nr_t(r, "storage_error"));
@@ -342,7 +358,8 @@ int page_newsroom_revision_restore(struct http_req *r)
 					  nr_t(r, "storage_error"));
 	}
 	newsroom_audit(r, "article.restore", "article", art.id,
-		       "revision %" PRId64 " restored as version %" PRId64,
+		       "%s %" PRId64 " restored as version %" PRId64,
+		       rv.autosave ? "autosave over revision" : "revision",
 		       rv.number, art.version);
 	nr_purge(&before, &art);
 	return newsroom_done(

@@ -43,6 +43,9 @@ struct nr_edit {
 					     * conflict, else NULL */
 	const char *message;                /* banner text, or NULL */
 	int message_error;                  /* 1: the banner is an error */
+	const struct store_revision *autosave; /* the user's autosave newer
+						* than the saved text, offered
+						* back, or NULL */
 };
 
 /* The site's time zone (setting time_zone, else the config's). */
@@ -64,6 +67,18 @@ const char *nr_date(struct http_req *r, int64_t t, const char *tz);
 /* 1 when user r->user_id owns art: their author record is in the byline,
  * or they wrote its first revision. Editors and admins own everything. */
 int nr_owns(struct http_req *r, const struct store_article *art);
+
+/* Load the revisions of article_id newest first: saved revisions by
+ * number, each after the autosaves typed over it (newest first). 0, or
+ * an ERR_* with e set. Arena memory. */
+int nr_revisions_load(struct http_req *r, int64_t article_id,
+		      struct store_revision **out, size_t *n, struct err *e);
+
+/* Index in revs[0..n) of the revision a diff of revs[at] compares with:
+ * for a saved one the saved revision before it, for an autosave the
+ * saved revision it was typed over; n when there is none. */
+size_t nr_revision_base(const struct store_revision *revs, size_t n,
+			size_t at);
 
 /* The newsroom string newsroom_editor.<key> in the UI language. */
 const char *nr_t(struct http_req *r, const char *key);

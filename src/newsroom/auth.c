@@ -22,6 +22,7 @@
 #include "util/log.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -325,7 +326,8 @@ int page_newsroom_login_post(struct http_req *r)
 
 	const char *ip = newsroom_client_ip(r);
 	int64_t now = (int64_t)time(NULL), retry = 0;
-	struct newsroom_limiter *lim = newsroom_limiter_process();
+	struct newsroom_limiter *lim = app->limiter;
+	assert(lim); /* made by `gazette serve` before the server starts */
 	if (newsroom_limiter_attempt(lim, login, ip, now, &retry)) {
 		log_warn("req %s: login for '%s' from %s refused for %llds: "
 			 "too many failures",

@@ -11,7 +11,9 @@
  *   POST /newsroom/articles/{id|new}/publish  save, publish now (author+)
  *   POST /newsroom/articles/{id|new}/schedule save, publish at publish_at
  *   POST /newsroom/articles/{id|new}/unpublish save, take off the site
- *   POST /newsroom/articles/{id|new}/autosave JSON: save as a revision
+ *   POST /newsroom/articles/{id|new}/autosave JSON: keep the text as an
+ *                                             autosave revision (a new
+ *                                             article becomes a draft)
  *   POST /newsroom/preview                    body_md -> HTML fragment
  *
  * Never lose a word: the form carries the version it was loaded at; a
@@ -119,6 +121,62 @@ int page_newsroom_article_new(struct http_req *r)
 	return nr_editor_render(r, &me, &ed, 200);
 }
 
+/* The user's autosave of ed->art newer than its saved text and unlike
+ * it, offered back by the editor (ed->autosave). */
+static void nr_autosave_offer(struct http_req *r, struct nr_edit *ed)
+{
+	const struct store_article *art = &ed->art;
+	struct store_revision *rv = arena_alloc(r->a, sizeof *rv);
+	struct err e = {0};
+	int rc = store_revision_autosave_pending(app->store, r->a, art->id,
+						 r->user_id, rv, &e);
+	if (rc) {
+		if (rc != ERR_NOTFOUND)
+			log_error("req %s: autosave of %" PRId64 ": %s", r->id,
+				  art->id, e.msg);
+		return;
+	}
+	if (!strcmp(rv->title, art->title) && !strcmp(rv->lead, art->lead) &&
+	    !strcmp(rv->body_md, art->body_md))
+		return;
+	ed->autosave = rv;
+}
+
+/* GET /newsroom/articles/{id}?autosave=REV: the editor with the texts of
+ * autosave REV of this article in the form, over the version it was
+ * typed on (so that saving it over a newer save is a conflict, not an
+ * overwrite). Nothing is saved until the journalist saves. */
+static int nr_autosave_open(struct http_req *r, const struct newsroom_me *me,
+			    struct nr_edit *ed, const char *rev)
+{
+	int64_t rid;
+	struct store_revision rv;
+	struct err e = {0};
+	if (http_parse_id(rev, &rid) != 0 ||
+	    store_revision_get(app->store, r->a, rid, &rv, &e) != 0 ||
+	    !rv.autosave || rv.article_id != ed->art.id)
+		return newsroom_error(r, 404, nr_t(r, "not_found"));
+	struct store_article *art = &ed->art;
+	art->title = rv.title;
+	art->lead = rv.lead;
+	art->body_md = rv.body_md;
+	art->version = rv.number;
+	struct buf html;
+	buf_init(&html, r->a);
+	if (render_md_to_html(art->body_md, strlen(art->body_md), &html, &e) ==
+	    0)
+		art->body_html = html.data;
+	struct buf m;
+	buf_init(&m, r->a);
+	render_locale_expand(
+		&m, nr_t(r, "autosave_loaded"),
+		(const char *const[]){"time",
+				      nr_date(r, rv.created_at, nr_site_tz(r)),
+				      NULL});
+	ed->message = m.data;
+	return nr_editor_render(r, me, ed, 200);
+}
+
 int page_newsroom_article_edit(struct http_req *r)
 {
 	newsroom_begin(r);
@@ -136,6 +194,10 @@ int page_newsroom_article_edit(struct http_req *r)
 		return 0;
 	ed.tags_text = nr_tags_text(r, &ed.art);
 	ed.message = nr_done_notice(r);
+	const char *aq = http_query_get(r, "autosave");
+	if (aq)
+		return nr_autosave_open(r, &me, &ed, aq);
+	nr_autosave_offer(r, &ed);
 	return nr_editor_render(r, &me, &ed, 200);
 }
 
@@ -159,16 +221,35 @@ static const char *const nr_done_names[] = {
 	[NR_ACTION_AUTOSAVE] = "art_saved",
 };
 
+/* "Saved at 12:34" in the UI language, for autosave replies. */
+static const char *nr_autosaved_msg(struct http_req *r, const char *key,
+				    const char **at)
+{
+	struct buf t;
+	buf_init(&t, r->a);
+	render_date_format(&t, (int64_t)time(NULL), nr_site_tz(r), r->edition,
+			   RENDER_DATE_TIME);
+	struct buf m;
+	buf_init(&m, r->a);
+	render_locale_expand(&m, nr_t(r, key),
+			     (const char *const[]){"time", t.data, NULL});
+	*at = t.data;
+	return m.data;
+}
+
+/* Autosaves kept per article (the newest; older ones are pruned). */
+#define NR_AUTOSAVE_KEEP 20
+
 /* What an autosave that wrote nothing says instead. */
 enum {
 	NR_KEPT_NONE = 0,
-	NR_KEPT_LIVE = 1,
-	NR_KEPT_EMPTY = 2
+	NR_KEPT_EMPTY = 1
 };
 
-/* JSON reply of an autosave: {"ok":..., "id", "version", "url", "slug",
- * "saved_at", "message"} or with "live"/"empty" when nothing was
- * written, or "error": {status, message, field}. */
+/* JSON reply of the autosave of a new article: {"ok":..., "created",
+ * "id", "version", "url", "slug", "saved_at", "message"} when it became
+ * a draft, with "empty" when there was nothing to keep yet, or "error":
+ * {status, message, field}. */
 static int nr_autosave_reply(struct http_req *r, int status,
 			     const struct store_article *art, const char *error,
 			     const char *field, int kept)
@@ -188,23 +269,15 @@ static int nr_autosave_reply(struct http_req *r, int status,
 					     art->id));
 		render_json_str(&j, "slug", art->slug);
 	}
-	if (kept == NR_KEPT_LIVE)
-		render_json_bool(&j, "live", 1);
+	if (status == 200 && !kept_in_browser && art && art->id)
+		render_json_bool(&j, "created", 1);
 	if (kept == NR_KEPT_EMPTY)
 		render_json_bool(&j, "empty", 1);
 	if (status == 200 && !kept_in_browser) {
-		const char *tz = nr_site_tz(r);
-		struct buf t;
-		buf_init(&t, r->a);
-		render_date_format(&t, (int64_t)time(NULL), tz, r->edition,
-				   RENDER_DATE_TIME);
-		render_json_str(&j, "saved_at", t.data);
-		struct buf m;
-		buf_init(&m, r->a);
-		render_locale_expand(&m, nr_t(r, "autosaved"),
-				     (const char *const[]){"time", t.data,
-							   NULL});
-		render_json_str(&j, "message", m.data);
+		const char *at;
+		const char *m = nr_autosaved_msg(r, "autosaved", &at);
+		render_json_str(&j, "saved_at", at);
+		render_json_str(&j, "message", m);
 	}
 	if (error) {
 		render_json_obj_begin(&j, "error");
@@ -249,6 +322,104 @@ static const char *nr_error_field(const struct nr_errors *er, const char **msg)
 	}
 	*msg = NULL;
 	return NULL;
+}
+
+/*
+ * Autosave of an existing article: the title, lead and text go into an
+ * autosave revision over the version the form was loaded at; the article
+ * itself, its version and what readers see stay as they are. JSON:
+ * {"ok", "id", "version" (the article's), "revision", "saved_at",
+ * "message", "live"}; 409 with the same and an "error" when someone has
+ * saved since the form was loaded (the text is kept all the same); 422
+ * for a form without a usable version.
+ */
+static int nr_autosave_revision(struct http_req *r,
+				const struct newsroom_form *f,
+				const struct store_article *cur)
+{
+	int64_t base = 0;
+	const char *v = newsroom_field_value(r, f, "version");
+	if (!*v || http_parse_id(v, &base) != 0 || base < 1 ||
+	    base > cur->version)
+		return nr_autosave_reply(r, 422, cur, nr_t(r, "err_version"),
+					 "version", 0);
+	const char *body = newsroom_form_get(f, "body_md");
+	struct store_revision rv = {
+		.article_id = cur->id,
+		.number = base,
+		.user_id = r->user_id,
+		.title = (char *)newsroom_field_value(r, f, "title"),
+		.lead = (char *)newsroom_field_value(r, f, "lead"),
+		.body_md = (char *)(body ? body : ""),
+	};
+	int live = cur->status == STORE_STATUS_PUBLISHED ||
+		   cur->status == STORE_STATUS_SCHEDULED;
+	int64_t now_version = cur->version;
+	int unchanged = base == cur->version && !strcmp(rv.title, cur->title) &&
+			!strcmp(rv.lead, cur->lead) &&
+			!strcmp(rv.body_md, cur->body_md);
+	struct err e = {0};
+	/* Back to the saved text: nothing to keep, unless an autosave of
+	 * other text is pending, which this one must supersede (else the
+	 * editor would offer back what the journalist undid). */
+	struct store_revision pending;
+	if (unchanged &&
+	    store_revision_autosave_pending(app->store, r->a, cur->id,
+					    r->user_id, &pending, &e) == 0)
+		unchanged = 0;
+	if (!unchanged) {
+		int rc = store_revision_autosave(
+			app->store, &rv, NR_AUTOSAVE_KEEP, &now_version, &e);
+		if (rc == ERR_NOTFOUND)
+			return nr_autosave_reply(r, 404, NULL,
+						 nr_t(r, "not_found"), NULL, 0);
+		if (rc) {
+			log_error("req %s: autosave article %" PRId64 ": %s",
+				  r->id, cur->id, e.msg);
+			return nr_autosave_reply(
+				r, rc == ERR_INVALID ? 422 : 500, cur,
+				rc == ERR_INVALID ? e.msg :
+						    nr_t(r, "storage_error"),
+				NULL, 0);
+		}
+	}
+	int stale = now_version > base;
+	const char *at = "";
+	const char *message =
+		stale ? nr_t(r, "autosave_stale") :
+			nr_autosaved_msg(r,
+					 live ? "autosaved_live" :
+						"autosaved_revision",
+					 &at);
+	struct render_json j;
+	buf_clear(&r->out);
+	render_json_init(&j, &r->out);
+	render_json_obj_begin(&j, NULL);
+	render_json_bool(&j, "ok", !stale);
+	render_json_int(&j, "id", cur->id);
+	render_json_int(&j, "version", now_version);
+	render_json_str(&j, "url",
+			arena_printf(r->a, "/newsroom/articles/%" PRId64,
+				     cur->id));
+	if (rv.id)
+		render_json_int(&j, "revision", rv.id);
+	if (unchanged)
+		render_json_bool(&j, "unchanged", 1);
+	render_json_bool(&j, "live", live);
+	if (stale) {
+		render_json_obj_begin(&j, "error");
+		render_json_int(&j, "status", 409);
+		render_json_str(&j, "message", message);
+		render_json_str(&j, "field", "version");
+		render_json_obj_end(&j);
+	} else {
+		render_json_str(&j, "saved_at", at);
+		render_json_str(&j, "message", message);
+	}
+	render_json_obj_end(&j);
+	http_header_add(r, "Cache-Control", "no-store");
+	http_reply_buf(r, stale ? 409 : 200, "application/json");
+	return 0;
 }
 
 /* The translation link chosen in the form: same group as that article,
@@ -335,11 +506,6 @@ static int nr_save(struct http_req *r, enum nr_action action)
 	int cur_live = have_cur && (cur.status == STORE_STATUS_PUBLISHED ||
 				    cur.status == STORE_STATUS_SCHEDULED);
 
-	/* A live article's text is what readers see: autosave does not
-	 * touch it (editor.js keeps the draft in the browser until Save). */
-	if (autosave && cur_live)
-		return nr_autosave_reply(r, 200, &cur, NULL, NULL,
-					 NR_KEPT_LIVE);
 	/* Contributors write drafts; what is live is not theirs to change. */
 	if (cur_live && r->role < STORE_ROLE_AUTHOR) {
 		if (autosave)
@@ -348,6 +514,10 @@ static int nr_save(struct http_req *r, enum nr_action action)
 				NULL, 0);
 		return newsroom_error(r, 403, nr_t(r, "err_live_contributor"));
 	}
+	/* An existing article's autosave is a revision beside it, never a
+	 * save of it (readers and other editors see nothing of it). */
+	if (autosave && have_cur)
+		return nr_autosave_revision(r, &f, &cur);
 
 	struct nr_edit ed;
 	nr_form_to_edit(r, &f, have_cur ? &cur : NULL, &ed);

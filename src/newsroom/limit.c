@@ -9,9 +9,9 @@
  * there is no hash table to flood. Not for the delay on failures or the
  * 429 reply (newsroom/auth.c).
  *
- * The process-wide limiter (newsroom_limiter_process) is the one piece
- * of mutable state outside `struct app`: app.h is not the newsroom's to
- * change; it is made once under pthread_once and lives until exit.
+ * A running server holds its limiter in `struct app` (app->limiter, made
+ * and freed by `gazette serve`), so two apps in one process never share
+ * counters.
  */
 #include "newsroom/newsroom.h"
 
@@ -168,18 +168,4 @@ void newsroom_limiter_success(struct newsroom_limiter *l, const char *login,
 			s->count--;
 	}
 	pthread_mutex_unlock(&l->mu);
-}
-
-static struct newsroom_limiter *limit_process;
-static pthread_once_t limit_once = PTHREAD_ONCE_INIT;
-
-static void limit_process_init(void)
-{
-	limit_process = newsroom_limiter_new(NULL);
-}
-
-struct newsroom_limiter *newsroom_limiter_process(void)
-{
-	pthread_once(&limit_once, limit_process_init);
-	return limit_process;
 }

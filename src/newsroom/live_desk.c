@@ -30,6 +30,7 @@
  */
 #include "app.h"
 #include "live/live.h"
+#include "media/media.h"
 #include "newsroom/internal.h"
 #include "render/date.h"
 #include "render/json.h"
@@ -43,9 +44,11 @@
 #include <string.h>
 #include <time.h>
 
-#define DESK_MAX_CHARS   20000 /* characters of an entry's Markdown */
-#define DESK_ENTRIES     200   /* entries shown on the desk */
-#define DESK_TITLE_CHARS 300   /* characters of an event title */
+#define DESK_MAX_CHARS    20000    /* characters of an entry's Markdown */
+#define DESK_ENTRIES      200      /* entries shown on the desk */
+#define DESK_TITLE_CHARS  300      /* characters of an event title */
+#define DESK_MEDIA_RECENT 12       /* latest uploads the image picker offers */
+#define DESK_MEDIA_URL    "/media" /* where media variants are served */
 
 static const char *desk_t(struct http_req *r, const char *key)
 {
@@ -377,6 +380,56 @@ static void desk_entries(struct http_req *r, struct render_val *ctx,
 	r->prefix = ui_prefix;
 }
 
+/* One choice of the image picker: media m as a thumbnail (its variants
+ * as srcsets, the browser takes the smallest) named by its alt text. */
+static void desk_media_choice(struct http_req *r, struct render_val *list,
+			      const struct store_media *m, int checked)
+{
+	char *webp, *jpeg, *src;
+	if (media_srcset(r->a, m, DESK_MEDIA_URL, &webp, &jpeg, &src) != 0)
+		return; /* nothing readers could be shown */
+	struct render_val *o = render_list_add_obj(list);
+	render_obj_set_int(o, "id", m->id);
+	render_obj_set_strref(o, "src", src);
+	render_obj_set_strref(o, "webp", *webp ? webp : NULL);
+	render_obj_set_strref(o, "jpeg", *jpeg ? jpeg : NULL);
+	render_obj_set_strref(o, "alt", m->alt && *m->alt ? m->alt : NULL);
+	render_obj_set_bool(o, "checked", checked);
+}
+
+/* The composer's image picker into c: "no image", then the latest
+ * uploads of the media library, newest first, with `cur` (the media id
+ * of the entry being edited or as typed) checked and offered even when it
+ * is older than those. */
+static void desk_media_choices(struct http_req *r, struct render_val *c,
+			       const char *cur)
+{
+	int64_t cur_id = 0;
+	if (cur && *cur && http_parse_id(cur, &cur_id) != 0)
+		cur_id = 0;
+	struct store_media_filter f = {.limit = DESK_MEDIA_RECENT};
+	struct store_media *items = NULL;
+	size_t n = 0, total = 0;
+	struct err e = {0};
+	if (store_media_list(app->store, r->a, &f, &items, &n, &total, &e)) {
+		log_error("req %s: live desk media: %s", r->id, e.msg);
+		n = 0;
+	}
+	struct render_val *list = render_obj_add_list(c, "media_items");
+	int listed = 0;
+	for (size_t i = 0; i < n; i++)
+		listed |= items[i].id == cur_id;
+	if (cur_id && !listed) {
+		struct store_media m;
+		if (store_media_get(app->store, r->a, cur_id, &m, &e) == 0)
+			desk_media_choice(r, list, &m, 1);
+	}
+	for (size_t i = 0; i < n; i++)
+		desk_media_choice(r, list, &items[i], items[i].id == cur_id);
+	render_obj_set_bool(c, "no_media", cur_id == 0);
+	render_obj_set_strref(c, "media_sizes", "6rem");
+}
+
 static int desk_page(struct http_req *r, int status,
 		     const struct store_live_event *ev,
 		     const struct desk_compose *cf)
@@ -458,6 +511,7 @@ static int desk_page(struct http_req *r, int status,
 	struct render_val *c = render_obj_add_obj(ctx, "compose");
 	render_obj_set_str(c, "body", cf && cf->body ? cf->body : "");
 	render_obj_set_str(c, "media", cf && cf->media ? cf->media : "");
+	desk_media_choices(r, c, cf ? cf->media : NULL);
 	render_obj_set_bool(c, "pinned", cf && cf->pinned);
 	render_obj_set_str(c, "error", cf ? cf->error : NULL);
 	render_obj_set_int(c, "maxlength", DESK_MAX_CHARS);

@@ -486,6 +486,13 @@ int page_newsroom_media_upload(struct http_req *r)
 		} else if (stage == 1 && rc == ERR_INVALID) {
 			status = 422;
 			msg = mp_t(r, "err_corrupt");
+		} else if (stage == 1 && rc == ERR_IO &&
+			   !media_vips_loaded()) {
+			/* libvips could not be loaded (media/vipsdl.c): the
+			 * server's set-up, not this file; logged below */
+			status = 503;
+			msg = mp_t(r, "err_unavailable");
+			log_error("req %s: media upload: %s", r->id, e.msg);
 		}
 		if (status == 500)
 			log_error("req %s: media upload: %s", r->id, e.msg);

@@ -24,6 +24,7 @@
 
 struct arena;
 struct http_kv;
+struct http_req;
 
 /* ---- sessions ------------------------------------------------------- */
 
@@ -124,10 +125,6 @@ int newsroom_limiter_attempt(struct newsroom_limiter *l, const char *login,
 void newsroom_limiter_success(struct newsroom_limiter *l, const char *login,
 			      const char *ip);
 
-/* The limiter of this process (made on first use with the defaults,
- * freed at exit by the OS; it lives as long as the server). */
-struct newsroom_limiter *newsroom_limiter_process(void);
-
 /* ---- forms ---------------------------------------------------------- */
 
 #define NEWSROOM_FORM_MAX 512 /* fields accepted in one form body */
@@ -146,6 +143,16 @@ int newsroom_form_parse(struct arena *a, const char *body, size_t len,
 
 /* First value of field `key`, or NULL when the form has none. */
 const char *newsroom_form_get(const struct newsroom_form *f, const char *key);
+
+/* ---- handlers of the route table (http/routes.c) --------------------- */
+
+/* Declared here rather than in http/http.h with the older newsroom
+ * handlers; the same contract: reply, return 0. */
+int page_newsroom_redirect_delete(struct http_req *r); /* redirects.c */
+int page_newsroom_tags(struct http_req *r);            /* tags.c */
+int page_newsroom_tag_rename(struct http_req *r);
+int page_newsroom_tag_merge(struct http_req *r);
+int page_newsroom_tag_delete(struct http_req *r);
 
 /* ---- paths typed into forms ----------------------------------------- */
 

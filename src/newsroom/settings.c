@@ -6,7 +6,13 @@
  * app.*) and the time zone. An empty field deletes its key (readers then
  * see the default). Everything is saved in one transaction, only keys
  * that changed are written, and the page cache is purged so readers see
- * the change on their next request. Not for gazette.ini (config.c).
+ * the change on their next request.
+ *
+ * The languages (editions) are shown read-only: they are configuration,
+ * not settings, by design (DESIGN.md section 2 and gazette.example.ini
+ * [editions]): each one's URL prefix is in the route dispatch and its
+ * locale file is loaded at start-up, so they change in gazette.ini and
+ * take effect on restart. Not for gazette.ini itself (config.c).
  */
 #include "app.h"
 #include "newsroom/internal.h"
@@ -157,6 +163,18 @@ static int settings_page(struct http_req *r, int status,
 					   (const char *[]){"default",
 							    app->cfg->time_zone,
 							    NULL}));
+	struct render_val *langs = render_obj_add_list(ctx, "languages");
+	for (int k = 0; k < app->cfg->n_editions; k++) {
+		const struct config_edition *ce = &app->cfg->editions[k];
+		struct render_val *o = render_list_add_obj(langs);
+		render_obj_set_strref(o, "code", ce->code);
+		render_obj_set_strref(o, "name", ce->name);
+		render_obj_set_strref(o, "prefix",
+				      *ce->prefix ? ce->prefix : "/");
+		render_obj_set_bool(o, "default",
+				    !strcmp(ce->code,
+					    app->cfg->default_edition));
+	}
 	return newsroom_render(r, status, "settings", ctx);
 }
 

@@ -33,6 +33,7 @@ static const struct {
 	{"live", "/newsroom/live", STORE_ROLE_EDITOR},
 	{"rubrics", "/newsroom/rubrics", STORE_ROLE_EDITOR},
 	{"authors", "/newsroom/authors", STORE_ROLE_EDITOR},
+	{"tags", "/newsroom/tags", STORE_ROLE_EDITOR},
 	{"redirects", "/newsroom/redirects", STORE_ROLE_EDITOR},
 	{"users", "/newsroom/users", STORE_ROLE_ADMIN},
 	{"settings", "/newsroom/settings", STORE_ROLE_ADMIN},
@@ -41,7 +42,8 @@ static const struct {
 #define UI_NSECTIONS (sizeof ui_sections / sizeof ui_sections[0])
 
 /* Messages a PRG redirect may ask for with ?done=. */
-static const char *const ui_done[] = {"saved", "created", "signed_out"};
+static const char *const ui_done[] = {"saved", "created", "signed_out",
+				      "deleted", "merged"};
 
 /* The configured edition whose code is lang, or NULL. */
 static const struct config_edition *ui_edition(const char *lang)
@@ -324,7 +326,8 @@ void newsroom_audit(struct http_req *r, const char *action,
 int newsroom_done(struct http_req *r, const char *path, const char *done)
 {
 	http_reply_redirect(r, 303,
-			    arena_printf(r->a, "%s?done=%s", path, done));
+			    arena_printf(r->a, "%s%cdone=%s", path,
+					 strchr(path, '?') ? '&' : '?', done));
 	return 0;
 }
 

@@ -2,7 +2,9 @@
  * users.c - newsroom accounts for admins: GET /newsroom/users (the list,
  * an edit form per user and a form for a new one), POST /newsroom/users
  * (create), POST /newsroom/users/{id} (display name, email, role,
- * disabled, password reset).
+ * disabled, password reset). A password reset ends every other session
+ * of that user (all of them but the admin's own when they reset their
+ * own password), so a stolen or forgotten login stops working at once.
  *
  * A form that fails validation comes back with every value typed (but
  * passwords) and each error next to its field. An admin cannot take
@@ -381,6 +383,21 @@ int page_newsroom_user_update(struct http_req *r)
 		er.form = newsroom_t(r, "err_storage");
 		return users_page(r, rc == ERR_INVALID ? 422 : 500, NULL, NULL,
 				  id, &in, &er);
+	}
+	if (*in.password) {
+		/* Keep the session the reset is made from (an admin's own
+		 * password); end every other one. */
+		struct newsroom_me me;
+		const char *keep =
+			id == r->user_id && newsroom_me_load(r, &me) == 0 ?
+				me.ss.id_hash :
+				NULL;
+		size_t ended = 0;
+		if (store_session_delete_user(app->store, id, keep, &ended, &e))
+			log_error("req %s: sessions of user %lld: %s", r->id,
+				  (long long)id, e.msg);
+		else
+			buf_printf(&what, "%zu sessions ended; ", ended);
 	}
 	if (what.len >= 2)
 		what.data[what.len -= 2] = '\0';

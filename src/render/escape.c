@@ -120,6 +120,18 @@ void render_escape_json(struct buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
+		/* A run of printable ASCII that needs no escape goes in one
+		 * append: JSON-LD carries whole article texts. */
+		size_t run = 0;
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
+		       p[i + run] != '"' && p[i + run] != '\\' &&
+		       p[i + run] != '<')
+			run++;
+		if (run) {
+			buf_append(b, p + i, run);
+			i += run;
+			continue;
+		}
 		unsigned char c = p[i];
 		if (c >= 0x80) {
 			size_t l = render_utf8_len(p + i, n - i);

@@ -19,6 +19,7 @@
 #include "util/err.h"
 
 struct arena;
+struct store_count_cache;
 
 /* Most reader connections a file store opens; more readers wait. */
 #define STORE_MAX_READERS 16
@@ -43,6 +44,8 @@ struct store_conn {
 	struct arena *scratch;   /* per-operation scratch memory */
 	struct store_conn *next; /* free list of the reader pool */
 	int in_read;             /* 1 while a read transaction runs */
+	int64_t data_version;    /* PRAGMA data_version last seen
+				  * (store_conn_sync), 0 before */
 };
 
 struct store {
@@ -58,6 +61,9 @@ struct store {
 	int n_readers;                             /* entries used in all[] */
 	int bulk;             /* 1 while a bulk transaction is open */
 	pthread_t bulk_owner; /* thread that opened it */
+	_Atomic uint64_t gen; /* store_generation: writes ended so far + 1 */
+	struct store_count_cache *counts; /* list totals by WHERE and
+					   * generation (sqlite_article_list.c) */
 };
 
 /* ---- statements (sqlite.c) ------------------------------------------ */
@@ -88,6 +94,15 @@ int store_err_code(int rc);
  * writes). Pair with store_read_end. */
 int store_read_begin(store *s, struct store_conn **c, struct err *e);
 void store_read_end(store *s, struct store_conn *c);
+/* 1 when the calling thread has a bulk transaction open (its reads see
+ * its uncommitted writes: nothing they give may be cached). */
+int store_bulk_mine(store *s);
+/* First statement of a read transaction on reader c: PRAGMA
+ * data_version, which starts c's snapshot; when it moved since c last
+ * looked (a commit by this process's writer or by another process),
+ * raise the store generation. 1 when it moved (or could not be read),
+ * else 0; always 0 on the writer. */
+int store_conn_sync(store *s, struct store_conn *c);
 
 /* Take the writer and open a write transaction (BEGIN IMMEDIATE), or a
  * SAVEPOINT inside the bulk transaction of this thread. */
@@ -105,6 +120,13 @@ int store_bind_id(sqlite3_stmt *st, int i, int64_t v);
 int store_bind_int(sqlite3_stmt *st, int i, int64_t v);
 /* Copy of column i into arena a; "" for NULL. */
 char *store_col_text(struct arena *a, sqlite3_stmt *st, int i);
+
+/* ---- list totals (sqlite_article_list.c) ---------------------------- */
+
+/* The cache of list totals: made by store_open, freed by store_close
+ * (NULL is a no-op). */
+struct store_count_cache *store_count_cache_new(void);
+void store_count_cache_free(struct store_count_cache *cc);
 
 /* ---- migrations (migrations.c) -------------------------------------- */
 

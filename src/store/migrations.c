@@ -247,12 +247,47 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL DEFAULT 0\n"
 	");\n"
 	"CREATE INDEX search_indexes_edition ON search_indexes(edition, state);\n",
+	/* 3: media crops for distribution (16:9, 4:3, 1:1; see media.h):
+	 * variants with an aspect; width variants keep ''. */
+	"ALTER TABLE media_variants ADD COLUMN aspect TEXT NOT NULL "
+	"DEFAULT '';\n",
+	/* 4: autosave revisions (sqlite_revision.c). An autosave is numbered
+	 * with the version it was typed over, which its saved revision
+	 * already holds: only saved revisions keep one number each. SQLite
+	 * cannot drop a table constraint, so the table is rebuilt. */
+	"CREATE TABLE revisions_new (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,\n"
+	"  number INTEGER NOT NULL,\n"
+	"  user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  autosave INTEGER NOT NULL DEFAULT 0,\n"
+	"  title TEXT NOT NULL,\n"
+	"  lead TEXT NOT NULL DEFAULT '',\n"
+	"  body_md TEXT NOT NULL DEFAULT ''\n"
+	");\n"
+	"INSERT INTO revisions_new SELECT id, article_id, number, user_id, "
+	"created_at, autosave, title, lead, body_md FROM revisions;\n"
+	"DROP TABLE revisions;\n"
+	"ALTER TABLE revisions_new RENAME TO revisions;\n"
+	"CREATE UNIQUE INDEX revisions_saved ON revisions(article_id, number) "
+	"WHERE autosave = 0;\n"
+	"CREATE INDEX revisions_autosave ON revisions(article_id, autosave, "
+	"user_id, id);\n",
+	/* 5: live entries: when the text or image was last edited (readers
+	 * see "edited HH:MM"; updated_at also moves on pin and delete). */
+	"ALTER TABLE live_entries ADD COLUMN edited_at INTEGER NOT NULL "
+	"DEFAULT 0;\n"
+	"UPDATE live_entries SET edited_at = updated_at WHERE edited = 1;\n",
 };
 
 /* C steps run after migration N's SQL, in its transaction (NULL: none). */
 static int (*const migration_steps[])(sqlite3 *db, struct err *e) = {
 	NULL,
 	store_search_migrate,
+	NULL, /* 3 */
+	NULL, /* 4 */
+	NULL, /* 6 */
 };
 _Static_assert(sizeof migration_steps / sizeof *migration_steps ==
 		       sizeof migrations / sizeof *migrations,

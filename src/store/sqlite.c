@@ -35,6 +35,7 @@
 #include "util/xmalloc.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,15 +270,18 @@ static int conn_open(store *s, int writer, struct store_conn **out,
 	}
 	/* Sizes are tuning, not correctness: a failure is not an error.
 	 * The writer gets a large page cache (bulk loads touch many index
-	 * pages); readers share the OS page cache through mmap. */
+	 * pages); readers a bounded one each. No memory map: every page a
+	 * reader touched through a 1 GiB map stayed in the process's RSS
+	 * (112 MB of file-backed RSS at 20,000 articles per edition, and
+	 * growing with the archive), while the bounded page cache keeps
+	 * what reader pages need; the OS page cache still holds the file. */
 	sqlite3_exec(c->db,
 		     writer ? "PRAGMA cache_size=-65536" /* 64 MiB */
 			      :
 			      "PRAGMA cache_size=-8192", /* 8 MiB */
 		     NULL, NULL, NULL);
 	if (!s->memory)
-		sqlite3_exec(c->db, "PRAGMA mmap_size=1073741824", NULL, NULL,
-			     NULL);
+		sqlite3_exec(c->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
 	if (!writer)
 		sqlite3_exec(c->db, "PRAGMA query_only=ON", NULL, NULL, NULL);
 	/* Every connection may touch the FTS5 search tables, whose
@@ -302,6 +306,8 @@ int store_open(const char *path, store **out, struct err *e)
 	pthread_mutex_init(&s->wmu, NULL);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	atomic_init(&s->gen, 1);
+	s->counts = store_count_cache_new();
 	int rc = conn_open(s, 1, &s->writer, e);
 	if (rc == 0)
 		rc = store_migrate(s->writer->db, path, &s->version, e);
@@ -322,6 +328,7 @@ void store_close(store *s)
 	for (int i = 0; i < STORE_MAX_READERS; i++)
 		conn_free(s->all[i]);
 	conn_free(s->writer);
+	store_count_cache_free(s->counts);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	pthread_mutex_destroy(&s->wmu);
@@ -334,6 +341,38 @@ int store_schema_version(store *s)
 	return s->version;
 }
 
+int store_conn_sync(store *s, struct store_conn *c)
+{
+	if (c == s->writer)
+		return 0;
+	sqlite3_stmt *st;
+	if (store_stmt(c, "PRAGMA data_version", &st, NULL) != 0)
+		return 1;
+	int changed = 1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(st, 0);
+		changed = v != c->data_version;
+		c->data_version = v;
+	}
+	store_stmt_done(c, st);
+	if (changed)
+		atomic_fetch_add(&s->gen, 1);
+	return changed;
+}
+
+uint64_t store_generation(store *s)
+{
+	/* A commit by another process (a CLI next to `serve`) moves
+	 * nothing here by itself: one cheap statement on a reader notices
+	 * it. The in-process writer bumps gen itself after committing. */
+	struct store_conn *c;
+	if (!s->memory && store_read_begin(s, &c, NULL) == 0) {
+		store_conn_sync(s, c);
+		store_read_end(s, c);
+	}
+	return atomic_load(&s->gen);
+}
+
 /* 1 when the calling thread has a bulk transaction open. */
 static int bulk_mine(store *s)
 {
@@ -341,6 +380,11 @@ static int bulk_mine(store *s)
 	int mine = s->bulk && pthread_equal(s->bulk_owner, pthread_self());
 	pthread_mutex_unlock(&s->mu);
 	return mine;
+}
+
+int store_bulk_mine(store *s)
+{
+	return bulk_mine(s);
 }
 
 /* ---- transactions --------------------------------------------------- */
@@ -459,6 +503,9 @@ int store_write_end(store *s, struct store_conn *c, int rc, struct err *e)
 	} else if (!sqlite3_get_autocommit(c->db)) {
 		store_exec(c, "ROLLBACK", NULL);
 	}
+	/* After the commit is visible: a reader that takes the new value
+	 * reads the new data. */
+	atomic_fetch_add(&s->gen, 1);
 	pthread_mutex_unlock(&s->wmu);
 	return rc;
 }
@@ -485,6 +532,9 @@ int store_bulk_begin(store *s, struct err *e)
 
 static void bulk_end(store *s)
 {
+	/* The bulk thread read its own uncommitted writes: whatever it
+	 * derived from them is dropped on commit and on rollback alike. */
+	atomic_fetch_add(&s->gen, 1);
 	pthread_mutex_lock(&s->mu);
 	s->bulk = 0;
 	pthread_mutex_unlock(&s->mu);

@@ -11,11 +11,12 @@
  * articles (the newsroom calls store_slugify), redirects on slug changes
  * (the HTTP layer knows the URL scheme and calls store_redirect_add).
  *
- * Speed: store_article_save is the bulk-load path (100,000 articles per
- * edition from the demo generator), so it uses cached statements only,
- * no SELECT before an INSERT except the edition check, the new id and the
- * tag lookup, no second write of a row, and an UPDATE ... WHERE version = ?
- * instead of read-then-write.
+ * Speed: store_article_save uses cached statements only, no SELECT
+ * before an INSERT except the edition check, the new id and the tag
+ * lookup, no second write of a row, and an UPDATE ... WHERE version = ?
+ * instead of read-then-write. Bulk loads (100,000 articles per edition
+ * from the demo generator) go through store_article_insert_many, which
+ * also batches the search index writes (see there).
  */
 #include "store/internal.h"
 #include "util/arena.h"
@@ -177,25 +178,33 @@ struct saved {
 	int64_t id, group, version, created_at, updated_at, publish_at;
 };
 
-static int save_insert(struct store_conn *c, const struct store_article *art,
-		       int64_t user_id, struct saved *sv, struct err *e)
+/* The id the next new article gets, on the writer c. The id is picked
+ * before the INSERT (we hold the writer) so that a new translation group
+ * can name it in the same INSERT: updating the row afterwards would
+ * rewrite all of it, bodies included. */
+static int next_article_id(struct store_conn *c, int64_t *id, struct err *e)
 {
-	/* The id is picked here (we hold the writer) so that a new
-	 * translation group can name it in the same INSERT: updating the row
-	 * afterwards would rewrite all of it, bodies included. */
 	sqlite3_stmt *st;
 	int rc = store_stmt(c, "SELECT IFNULL(MAX(id), 0) + 1 FROM articles",
 			    &st, e);
 	if (rc)
 		return rc;
 	int src = sqlite3_step(st);
-	sv->id = sqlite3_column_int64(st, 0);
+	*id = sqlite3_column_int64(st, 0);
 	store_stmt_done(c, st);
 	if (src != SQLITE_ROW)
 		return store_db_err(c, src, e, "new article id");
+	return 0;
+}
+
+/* INSERT the row of a new article with id sv->id and group sv->group
+ * (both set by the caller). */
+static int save_insert(struct store_conn *c, const struct store_article *art,
+		       int64_t user_id, struct saved *sv, struct err *e)
+{
 	sv->version = 1;
-	sv->group = art->translation_group ? art->translation_group : sv->id;
-	rc = store_stmt(
+	sqlite3_stmt *st;
+	int rc = store_stmt(
 		c,
 		"INSERT INTO articles (translation_group, edition, slug, kind, "
 		"title, lead, body_md, body_html, rubric_id, status, "
@@ -212,7 +221,7 @@ static int save_insert(struct store_conn *c, const struct store_article *art,
 	store_bind_int(st, 20, sv->created_at);
 	store_bind_int(st, 21, sv->updated_at);
 	store_bind_int(st, 22, sv->id);
-	src = sqlite3_step(st);
+	int src = sqlite3_step(st);
 	store_stmt_done(c, st);
 	if (src != SQLITE_DONE)
 		return save_err(c, src, art, user_id, e);
@@ -472,7 +481,11 @@ int store_article_save(store *s, struct store_article *art, int64_t user_id,
 				"= ?1",
 				sv.id, e);
 	} else if (rc == 0) {
-		rc = save_insert(c, art, user_id, &sv, e);
+		rc = next_article_id(c, &sv.id, e);
+		sv.group = art->translation_group ? art->translation_group :
+						    sv.id;
+		if (rc == 0)
+			rc = save_insert(c, art, user_id, &sv, e);
 	}
 	if (rc == 0)
 		rc = save_authors(c, art, sv.id, user_id, e);
@@ -494,6 +507,124 @@ int store_article_save(store *s, struct store_article *art, int64_t user_id,
 		art->updated_at = sv.updated_at;
 		art->publish_at = sv.publish_at;
 	}
+	return rc;
+}
+
+/* ---- bulk insert ---------------------------------------------------- */
+
+/* Put "article i (edition/slug)" in front of the message in e. */
+static int many_fail(struct err *e, int rc, size_t i,
+		     const struct store_article *art)
+{
+	char inner[sizeof e->msg];
+	snprintf(inner, sizeof inner, "%s", e->msg);
+	return err_set(e, rc, "article %zu of the batch (%s/%s): %s", i,
+		       art->edition ? art->edition : "",
+		       art->slug ? art->slug : "", inner);
+}
+
+/*
+ * Why a second insert path: the search index is made of FTS5 tables, and
+ * FTS5 (3.40) writes its pending terms out as a new segment at every
+ * savepoint. Inside a bulk transaction each store_article_save is a
+ * savepoint, so saving articles one by one made one tiny segment per
+ * article and merged them over and over: over a quarter of the demo
+ * generator's time (perf). Here the call is one savepoint: all the rows
+ * go first and all the index writes after them, so the terms stay in
+ * FTS5's memory until it holds enough to write a large segment. Skipping
+ * the revision saves a copy of each body.
+ */
+int store_article_insert_many(store *s, struct store_article *arts, size_t n,
+			      struct err *e)
+{
+	if (n == 0)
+		return 0;
+	if (!arts)
+		return err_set(e, ERR_INVALID, "bulk insert: no articles");
+	for (size_t i = 0; i < n; i++) {
+		const struct store_article *art = &arts[i];
+		int rc = article_validate(art, e);
+		if (rc == 0 && art->id)
+			rc = err_set(e, ERR_INVALID,
+				     "id: %" PRId64 " given, must be 0",
+				     art->id);
+		if (rc == 0 && art->translation_group < 0 &&
+		    (art->translation_group != STORE_GROUP_PREVIOUS || i == 0))
+			rc = err_set(e, ERR_INVALID,
+				     "translation_group: %" PRId64
+				     " is not valid here",
+				     art->translation_group);
+		if (rc)
+			return many_fail(e, rc, i, art);
+	}
+
+	int64_t now = (int64_t)time(NULL);
+	struct saved *sv = xcalloc(n, sizeof *sv);
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc) {
+		free(sv);
+		return rc;
+	}
+	int64_t id = 0;
+	rc = next_article_id(c, &id, e);
+	const char *checked = NULL; /* last edition known to exist */
+	size_t i = 0;
+	for (; rc == 0 && i < n; i++) {
+		const struct store_article *art = &arts[i];
+		if (!checked || strcmp(checked, art->edition) != 0) {
+			int yes = 0;
+			rc = store_edition_exists(c, art->edition, &yes, e);
+			if (rc == 0 && !yes)
+				rc = err_set(e, ERR_INVALID,
+					     "edition: no edition %s",
+					     art->edition);
+			if (rc)
+				break;
+			checked = art->edition;
+		}
+		sv[i] = (struct saved){
+			.id = id++,
+			.created_at = art->created_at ? art->created_at : now,
+			.updated_at = now,
+			.publish_at = art->publish_at,
+		};
+		if (art->status == STORE_STATUS_PUBLISHED &&
+		    sv[i].publish_at <= 0)
+			sv[i].publish_at = now;
+		sv[i].group = art->translation_group == STORE_GROUP_PREVIOUS ?
+				      sv[i - 1].group :
+			      art->translation_group ? art->translation_group :
+						       sv[i].id;
+		rc = save_insert(c, art, 0, &sv[i], e);
+		if (rc == 0)
+			rc = save_authors(c, art, sv[i].id, 0, e);
+		if (rc == 0)
+			rc = save_tags(c, art, sv[i].id, e);
+		if (rc)
+			break;
+	}
+	/* The index reads the authors and tags written above. */
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		rc = store_search_article_put(c, sv[k].id, arts[k].edition, 0,
+					      e);
+		if (rc)
+			i = k;
+		/* documents are built in scratch memory: one at a time */
+		arena_reset(c->scratch);
+	}
+	if (rc)
+		rc = many_fail(e, rc, i, &arts[i]);
+	rc = store_write_end(s, c, rc, e);
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		arts[k].id = sv[k].id;
+		arts[k].version = sv[k].version;
+		arts[k].translation_group = sv[k].group;
+		arts[k].created_at = sv[k].created_at;
+		arts[k].updated_at = sv[k].updated_at;
+		arts[k].publish_at = sv[k].publish_at;
+	}
+	free(sv);
 	return rc;
 }
 

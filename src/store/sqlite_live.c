@@ -216,7 +216,8 @@ int store_live_event_by_slug(store *s, struct arena *a, const char *edition,
 {
 	memset(out, 0, sizeof *out);
 	if (!edition || !slug)
-		return err_set(e, ERR_NOTFOUND, "live event: no edition or slug");
+		return err_set(e, ERR_NOTFOUND,
+			       "live event: no edition or slug");
 	struct store_conn *c;
 	int rc = store_read_begin(s, &c, e);
 	if (rc)
@@ -243,8 +244,8 @@ int store_live_event_by_slug(store *s, struct arena *a, const char *edition,
 
 #define ENTRY_SELECT                                                           \
 	"SELECT id, event_id, edition, created_at, updated_at, author_id, "    \
-	"body_md, body_html, media_id, pinned, edited, deleted FROM "          \
-	"live_entries "
+	"body_md, body_html, media_id, pinned, edited, deleted, edited_at "    \
+	"FROM live_entries "
 
 static void entry_row(struct arena *a, sqlite3_stmt *st,
 		      struct store_live_entry *en)
@@ -261,6 +262,7 @@ static void entry_row(struct arena *a, sqlite3_stmt *st,
 	en->pinned = sqlite3_column_int(st, 9);
 	en->edited = sqlite3_column_int(st, 10);
 	en->deleted = sqlite3_column_int(st, 11);
+	en->edited_at = sqlite3_column_int64(st, 12);
 }
 
 int store_live_entry_save(store *s, struct store_live_entry *en, struct err *e)
@@ -285,7 +287,8 @@ int store_live_entry_save(store *s, struct store_live_entry *en, struct err *e)
 			"UPDATE live_entries SET event_id = ?2, edition "
 			"= ?3, updated_at = ?5, author_id = ?6, body_md "
 			"= ?7, body_html = ?8, media_id = ?9, pinned = "
-			"?10, deleted = ?11, edited = 1 WHERE id = ?1",
+			"?10, deleted = ?11, edited = 1, edited_at = ?5 "
+			"WHERE id = ?1",
 			&st, e);
 	else
 		rc = store_stmt(c,
@@ -325,10 +328,12 @@ int store_live_entry_save(store *s, struct store_live_entry *en, struct err *e)
 	}
 	rc = store_write_end(s, c, rc, e);
 	if (rc == 0) {
-		if (en->id)
+		if (en->id) {
 			en->edited = 1;
-		else
+			en->edited_at = updated;
+		} else {
 			en->created_at = created;
+		}
 		en->id = id;
 		en->updated_at = updated;
 	}
@@ -350,7 +355,8 @@ int store_live_entry_list(store *s, struct arena *a, int64_t event_id,
 		return rc;
 	sqlite3_stmt *st;
 	rc = store_stmt(c,
-			ENTRY_SELECT "WHERE event_id = ?1 "
+			ENTRY_SELECT
+			"WHERE event_id = ?1 "
 			"AND edition = ?2 AND (?3 OR deleted = 0) ORDER BY "
 			"created_at DESC, id DESC LIMIT ?4 OFFSET ?5",
 			&st, e);

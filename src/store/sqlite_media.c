@@ -1,6 +1,7 @@
 /*
  * sqlite_media.c - SQLite backend of the media library: originals and
- * their resized variants.
+ * their resized variants and crops (width variants first, narrowest
+ * first, then the crops in the order they were added).
  *
  * For: store_media_add and store_media_get. Not for: files, MIME sniffing
  * or resizing (media/ does those and hands the store the results).
@@ -63,8 +64,8 @@ int store_media_add(store *s, struct store_media *m, struct err *e)
 	if (rc == 0 && m->n_variants)
 		rc = store_stmt(c,
 				"INSERT INTO media_variants (media_id, width, "
-				"height, format, path, bytes) VALUES (?1, ?2, "
-				"?3, ?4, ?5, ?6)",
+				"height, format, path, bytes, aspect) VALUES "
+				"(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 				&vst, e);
 	for (size_t i = 0; rc == 0 && i < m->n_variants; i++) {
 		const struct store_media_variant *v = &m->variants[i];
@@ -74,6 +75,7 @@ int store_media_add(store *s, struct store_media *m, struct err *e)
 		store_bind_text(vst, 4, v->format);
 		store_bind_text(vst, 5, v->path);
 		store_bind_int(vst, 6, v->bytes);
+		store_bind_text(vst, 7, v->aspect ? v->aspect : "");
 		int src = sqlite3_step(vst);
 		sqlite3_reset(vst);
 		if (src != SQLITE_DONE)
@@ -130,9 +132,10 @@ int store_media_get(store *s, struct arena *a, int64_t id,
 	if (rc == 0)
 		rc = store_stmt(
 			c,
-			"SELECT width, height, format, path, bytes FROM "
-			"media_variants WHERE media_id = ?1 ORDER BY "
-			"width, id",
+			"SELECT width, height, format, path, bytes, aspect "
+			"FROM media_variants WHERE media_id = ?1 ORDER BY "
+			"aspect <> '', CASE aspect WHEN '' THEN width "
+			"END, id",
 			&st, e);
 	if (rc == 0) {
 		store_bind_int(st, 1, id);
@@ -155,6 +158,7 @@ int store_media_get(store *s, struct arena *a, int64_t id,
 			v->format = store_col_text(a, st, 2);
 			v->path = store_col_text(a, st, 3);
 			v->bytes = sqlite3_column_int64(st, 4);
+			v->aspect = store_col_text(a, st, 5);
 		}
 		if (src != SQLITE_DONE)
 			rc = store_db_err(c, src, e,

@@ -40,15 +40,17 @@ static void lib_row(struct arena *a, sqlite3_stmt *st, struct store_media *m)
 	m->created_at = sqlite3_column_int64(st, 11);
 }
 
-/* Variants of m (narrowest first) on connection c. */
+/* Variants of m on connection c: width variants narrowest first, then
+ * the crops (as store_media_get). */
 static int lib_variants(struct store_conn *c, struct arena *a,
 			struct store_media *m, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc = store_stmt(c,
-			    "SELECT width, height, format, path, bytes FROM "
-			    "media_variants WHERE media_id = ?1 ORDER BY "
-			    "width, id",
+			    "SELECT width, height, format, path, bytes, "
+			    "aspect FROM media_variants WHERE media_id = ?1 "
+			    "ORDER BY aspect <> '', CASE aspect WHEN '' THEN "
+			    "width END, id",
 			    &st, e);
 	if (rc)
 		return rc;
@@ -73,6 +75,7 @@ static int lib_variants(struct store_conn *c, struct arena *a,
 		v->format = store_col_text(a, st, 2);
 		v->path = store_col_text(a, st, 3);
 		v->bytes = sqlite3_column_int64(st, 4);
+		v->aspect = store_col_text(a, st, 5);
 	}
 	if (src != SQLITE_DONE)
 		rc = store_db_err(c, src, e, "media %" PRId64 " variants",

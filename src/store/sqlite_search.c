@@ -30,11 +30,12 @@
  * A query, in order: single Russian words of the match expression are
  * widened to their inflected forms (search_widen: Snowball gives some
  * words two stems); the candidates are the newest
- * STORE_SEARCH_MAX_CANDIDATES matches passing the filters, found in rowid
- * order (FTS5 streams that without ranking), and only those are ranked
- * (gazette_rank: BM25 without the IDF walk, see search_rank_sql); the
- * page of hits gets its highlighted title and an excerpt
- * (gazette_excerpt: tokenizes no more than it shows). The two SQL
+ * STORE_SEARCH_MAX_CANDIDATES matches passing the filters (suggestions:
+ * STORE_SEARCH_MAX_SUGGEST_CANDIDATES), found in rowid order (FTS5
+ * streams that without ranking), and only those are ranked (gazette_rank:
+ * BM25 without the IDF walk, see search_rank_sql); the page of hits gets
+ * its highlighted title and an excerpt (gazette_excerpt: tokenizes no
+ * more than it shows). The two SQL
  * functions are FTS5 auxiliary functions registered on a connection the
  * first time it searches.
  */
@@ -169,12 +170,19 @@ static void search_doc_bind(sqlite3_stmt *ins, const struct search_doc *d)
  * An index is two FTS5 tables with the same rowids. The full one holds
  * title, lead, body and meta and serves the results page, whose words are
  * whole (no prefix queries, so no prefix index). The small one holds
- * title, lead and meta with prefix indexes of 2, 3 and 4 characters and
- * serves the overlay's as-you-type suggestions: a prefix longer than the
- * prefix index makes FTS5 merge the doclists of every term it covers
- * before returning a row, which over whole bodies costs tens of
- * milliseconds per keystroke at 20,000 articles (and grows with the
- * site); over titles and leads the doclists are about 15 times shorter.
+ * title, lead and meta with prefix indexes of 2 to 8 characters and
+ * serves the overlay's as-you-type suggestions. A prefix without a prefix
+ * index of its length makes FTS5 copy and merge the doclists of every
+ * term it covers before the first row, in each statement that matches
+ * it: over whole bodies that cost tens of milliseconds per keystroke at
+ * 20,000 articles. Over titles and leads the doclists are about 15 times
+ * shorter, and still 4-8 ms per statement for a 5-character prefix of a
+ * common stem at 200,000 articles ("согла"), where the prefix index
+ * answers in under 1 ms. Lengths 5-8 made the Russian suggestion table
+ * 5% larger (stems of 5+ letters are fewer than words); a longer prefix
+ * covers one or two stems and still merges (about 4 ms per statement for
+ * "министерс" at 200,000 articles), so store_search asks for all the hits
+ * of a page in one statement.
  */
 enum {
 	SEARCH_T_FULL = 0,
@@ -190,7 +198,7 @@ static const struct search_table {
 } search_tables[SEARCH_N_TABLES] = {
 	{"article_fts_", "title, lead, body, meta", "?2, ?3, ?4, ?5", ""},
 	{"article_sug_", "title, lead, meta", "?2, ?3, ?5",
-	 ", prefix = '2 3 4'"},
+	 ", prefix = '2 3 4 5 6 7 8'"},
 };
 
 /* SQL text of the index statements of table t of index idx, in out. */
@@ -1128,9 +1136,18 @@ static const char *search_rank_sql(struct arena *a, const char *t,
 		t, weights);
 }
 
-/* One hit: the article, its marked title and its excerpt (lead column 1;
- * body column 2 in the full table, none in the small one). */
-static const char *search_hit_sql(struct arena *a, const char *t, int body)
+/* The hits of a page: the article, its marked title and its excerpt
+ * (lead column 1; body column 2 in the full table, none in the small
+ * one). One row with rowid ?2 when `many` is 0; else every row in
+ * [?2, ?4] whose id is in the JSON array ?5, in rowid order. A prefix
+ * term without a prefix index of its length makes FTS5 merge its doclists
+ * in every statement, whatever the rowid constraint, so a query with one
+ * gets its hits in one statement; whole words seek each row in a few
+ * microseconds, while a range would walk every match between the hits.
+ * The unary + keeps the IN list away from FTS5's rowid constraint (the
+ * range is what FTS5 gets). */
+static const char *search_hit_sql(struct arena *a, const char *t, int body,
+				  int many)
 {
 	return arena_printf(
 		a,
@@ -1138,8 +1155,14 @@ static const char *search_hit_sql(struct arena *a, const char *t, int body)
 		", highlight(%1$s, 0, char(2), char(3)), gazette_excerpt(%1$s, "
 		"1, %2$d, ?3) FROM %1$s CROSS JOIN articles a ON a.id = "
 		"%1$s.rowid LEFT JOIN view_counts v ON v.article_id = a.id "
-		"WHERE %1$s MATCH ?1 AND %1$s.rowid = ?2",
-		t, body);
+		"WHERE %1$s MATCH ?1 AND %3$s",
+		t, body,
+		many ? arena_printf(a,
+				    "%1$s.rowid BETWEEN ?2 AND ?4 AND "
+				    "+%1$s.rowid IN (SELECT value FROM "
+				    "json_each(?5))",
+				    t) :
+		       arena_printf(a, "%s.rowid = ?2", t));
 }
 
 /* FTS5 reports a bad MATCH expression as a plain SQLITE_ERROR: that is
@@ -1236,7 +1259,10 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 		store_bind_text(st, 6, q->kind ? q->kind : "");
 		store_bind_int(st, 7, q->from);
 		store_bind_int(st, 8, q->to);
-		store_bind_int(st, 9, STORE_SEARCH_MAX_CANDIDATES);
+		store_bind_int(st, 9,
+			       q->suggest ?
+				       STORE_SEARCH_MAX_SUGGEST_CANDIDATES :
+				       STORE_SEARCH_MAX_CANDIDATES);
 		store_bind_int(st, 10, q->by_date ? 1 : 0);
 		int src;
 		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1265,33 +1291,60 @@ int store_search(store *s, struct arena *a, const struct store_search_query *q,
 	struct store_search_hit *hits = arena_alloc(a, n_ids * sizeof *hits);
 	memset(hits, 0, n_ids * sizeof *hits);
 	struct store_article *arts = arena_alloc(a, n_ids * sizeof *arts);
-	size_t got = 0;
-	const char *hsql = search_hit_sql(a, table, body);
+	/* found[i]: the row of ids[i] came back (in rank order, slot i). */
+	char *found = arena_alloc(a, n_ids);
+	memset(found, 0, n_ids);
+	int many = strchr(match, '*') != NULL;
+	const char *hsql = search_hit_sql(a, table, body, many);
+	int64_t lo = ids[0], hi = ids[0];
+	struct buf list;
+	buf_init(&list, a);
 	for (size_t i = 0; i < n_ids; i++) {
+		lo = ids[i] < lo ? ids[i] : lo;
+		hi = ids[i] > hi ? ids[i] : hi;
+		buf_printf(&list, "%s%" PRId64, i ? "," : "[", ids[i]);
+	}
+	buf_putc(&list, ']');
+	for (size_t i = 0; i < (many ? 1 : n_ids); i++) {
 		rc = search_stmt(c, hsql, &st, e);
 		if (rc)
 			goto out;
 		store_bind_text(st, 1, match);
-		store_bind_int(st, 2, ids[i]);
+		store_bind_int(st, 2, many ? lo : ids[i]);
 		store_bind_int(st, 3, words);
-		int src = sqlite3_step(st);
-		if (src == SQLITE_ROW) {
-			struct store_search_hit *h = &hits[got];
-			store_article_row(a, st, &arts[got]);
-			h->title_hl = store_col_text(a, st, 24);
-			h->snippet = store_col_text(a, st, 25);
-			got++;
+		if (many) {
+			store_bind_int(st, 4, hi);
+			store_bind_text(st, 5, list.data);
+		}
+		int src;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(st, 0);
+			size_t k = many ? 0 : i;
+			while (many && k < n_ids && ids[k] != id)
+				k++;
+			if (k == n_ids || found[k])
+				continue; /* not asked for: cannot happen */
+			store_article_row(a, st, &arts[k]);
+			hits[k].title_hl = store_col_text(a, st, 24);
+			hits[k].snippet = store_col_text(a, st, 25);
+			found[k] = 1;
 		}
 		store_stmt_done(c, st);
 		st = NULL;
-		/* SQLITE_DONE: the row went between the two queries (a
+		/* A missing row: it went between the two queries (a
 		 * concurrent write on another connection cannot do that in
 		 * our snapshot, so this is only defensive). */
-		if (src != SQLITE_ROW && src != SQLITE_DONE) {
+		if (src != SQLITE_DONE) {
 			rc = search_query_err(c, src, e, "search hit");
 			goto out;
 		}
 	}
+	size_t got = 0;
+	for (size_t i = 0; i < n_ids; i++)
+		if (found[i]) {
+			hits[got] = hits[i];
+			arts[got++] = arts[i];
+		}
 	/* The relation loader wants a plain array of articles. */
 	rc = store_article_relations(c, a, arts, got, e);
 	if (rc)

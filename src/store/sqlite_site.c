@@ -707,6 +707,93 @@ int store_redirect_find(store *s, struct arena *a, const char *from_path,
 	return rc;
 }
 
+/* Matches of store_redirect_list: ?1 is q ("" matches all). */
+#define REDIRECT_WHERE                                                         \
+	"(?1 = '' OR instr(from_path, ?1) > 0 OR instr(to_path, ?1) > 0)"
+
+int store_redirect_list(store *s, struct arena *a, const char *q,
+			size_t offset, size_t limit,
+			struct store_redirect **out, size_t *n, size_t *total,
+			struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (total)
+		*total = 0;
+	if (limit == 0 || limit > 500)
+		limit = limit ? 500 : 50;
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	if (total) {
+		rc = store_stmt(c,
+				"SELECT COUNT(*) FROM redirects WHERE "
+				REDIRECT_WHERE,
+				&st, e);
+		if (rc == 0) {
+			store_bind_text(st, 1, q);
+			int src = sqlite3_step(st);
+			if (src == SQLITE_ROW)
+				*total = (size_t)sqlite3_column_int64(st, 0);
+			else
+				rc = store_db_err(c, src, e, "redirects");
+			store_stmt_done(c, st);
+		}
+	}
+	if (rc == 0)
+		rc = store_stmt(c,
+				"SELECT from_path, to_path, code, created_at "
+				"FROM redirects WHERE " REDIRECT_WHERE
+				" ORDER BY created_at DESC, from_path LIMIT ?2 "
+				"OFFSET ?3",
+				&st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, q);
+		store_bind_int(st, 2, (int64_t)limit);
+		store_bind_int(st, 3, (int64_t)offset);
+		*out = arena_alloc(a, limit * sizeof **out);
+		int src;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			struct store_redirect *rd = &(*out)[(*n)++];
+			rd->from_path = store_col_text(a, st, 0);
+			rd->to_path = store_col_text(a, st, 1);
+			rd->code = sqlite3_column_int(st, 2);
+			rd->created_at = sqlite3_column_int64(st, 3);
+		}
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "redirects");
+		store_stmt_done(c, st);
+	}
+	store_read_end(s, c);
+	return rc;
+}
+
+int store_redirect_delete(store *s, const char *from_path, struct err *e)
+{
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c, "DELETE FROM redirects WHERE from_path = ?1", &st,
+			e);
+	if (rc == 0) {
+		store_bind_text(st, 1, from_path);
+		int src = sqlite3_step(st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "redirect %s",
+					  from_path ? from_path : "");
+		else if (sqlite3_changes(c->db) == 0)
+			rc = err_set(e, ERR_NOTFOUND,
+				     "redirect %s: no such redirect",
+				     from_path ? from_path : "");
+		store_stmt_done(c, st);
+	}
+	return store_write_end(s, c, rc, e);
+}
+
 /* ---- audit log ------------------------------------------------------ */
 
 int store_audit_add(store *s, int64_t user_id, const char *action,

@@ -336,3 +336,35 @@ int store_session_expire(store *s, int64_t now, int64_t idle_seconds,
 			     "(?3 > 0 AND last_seen < ?2 - ?3)",
 			     NULL, now, idle_seconds, 0, e);
 }
+
+int store_session_delete_user(store *s, int64_t user_id, const char *keep_hash,
+			      size_t *n, struct err *e)
+{
+	if (n)
+		*n = 0;
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS "
+			"NULL OR id_hash <> ?2)",
+			&st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, user_id);
+		if (keep_hash)
+			sqlite3_bind_text(st, 2, keep_hash, -1,
+					  SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 2);
+		int src = sqlite3_step(st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "sessions of user %lld",
+					  (long long)user_id);
+		else if (n)
+			*n = (size_t)sqlite3_changes(c->db);
+		store_stmt_done(c, st);
+	}
+	return store_write_end(s, c, rc, e);
+}

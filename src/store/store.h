@@ -40,6 +40,15 @@ int store_schema_version(store *s);
 /* PRAGMA integrity_check (or the backend's equivalent): 0 when sound. */
 int store_check(store *s, struct err *e);
 
+/* Change generation: goes up after every write transaction of this
+ * handle ends (commit or rollback, bulk included) and when a commit by
+ * another process (a CLI next to `serve`) is noticed, which this call
+ * checks with one cheap statement (PRAGMA data_version), so that data
+ * read after taking a value is at least as new as that value says.
+ * Callers cache what they derive from the store (site chrome, list
+ * totals) and drop it when the value moves. Any thread. */
+uint64_t store_generation(store *s);
+
 /* Bulk loading (demo, import): between begin and commit every write joins
  * one transaction instead of its own; commit makes them durable together.
  * Only the thread that called begin may write until commit/rollback. */
@@ -200,6 +209,12 @@ int store_session_delete(store *s, const char *id_hash, struct err *e);
 /* Delete sessions past expires_at or idle longer than idle_seconds. */
 int store_session_expire(store *s, int64_t now, int64_t idle_seconds,
 			 struct err *e);
+/* Delete every session of user_id except the one whose id_hash is
+ * keep_hash (NULL: all of them), e.g. after a password reset. *n (may be
+ * NULL) gets how many were deleted. ERR_DB. */
+int store_session_delete_user(store *s, int64_t user_id,
+			      const char *keep_hash, size_t *n,
+			      struct err *e);
 
 /* ---- articles ------------------------------------------------------- */
 
@@ -267,6 +282,30 @@ struct store_article {
 int store_article_save(store *s, struct store_article *art, int64_t user_id,
 		       struct err *e);
 
+/* translation_group of store_article_insert_many: join the group of the
+ * previous article of the array. */
+#define STORE_GROUP_PREVIOUS (-1)
+
+/*
+ * Insert the n new articles arts[0..n) in one write (bulk loads: the demo
+ * generator, imports), much faster than n store_article_save calls. Each
+ * article ends up as store_article_save(art, user 0) leaves a new one
+ * (columns, version 1, authors, tags created when missing, search index)
+ * except that no revision is written: its history starts with its first
+ * edit. arts[i].id must be 0; arts[i].translation_group is 0 (start a
+ * group named by the article's own id), a group id to join, or
+ * STORE_GROUP_PREVIOUS (i > 0). Ids are given in array order.
+ * All or nothing: on error nothing of the call is kept (only the call's
+ * savepoint rolls back inside a bulk transaction), arts is unchanged and
+ * e starts with "article i of the batch (edition/slug): ". The errors
+ * are store_article_save's (ERR_INVALID, ERR_CONFLICT for a taken slug,
+ * ERR_DB), plus ERR_INVALID for a non-zero id or a bad group. On success
+ * each article's id, version, translation_group, created_at, updated_at
+ * and publish_at are set as store_article_save sets them.
+ */
+int store_article_insert_many(store *s, struct store_article *arts, size_t n,
+			      struct err *e);
+
 /* Full article with authors and tags. ERR_NOTFOUND. */
 int store_article_get(store *s, struct arena *a, int64_t id,
 		      struct store_article *out, struct err *e);
@@ -292,17 +331,28 @@ struct store_article_filter {
 	int64_t not_after;    /* readers: publish_at <= now; 0: no bound */
 	const char *text;     /* newsroom: substring of the title; NULL: any */
 	int order_by_views;   /* 1: most read first, else newest first */
+	int no_relations;     /* 1: leave authors and tags empty (saves two
+			       * queries when only ids, slugs, titles count) */
 	size_t offset;        /* rows to skip */
 	size_t limit;         /* rows to return (1..500; 0 means 20) */
 };
 
 /* Articles matching f, newest (publish_at, then id) first, without
  * body_md/body_html (set to "") but with authors and tags. *total counts
- * every match regardless of offset/limit (may be NULL). */
+ * every match regardless of offset/limit (may be NULL); totals are cached
+ * per filter and store generation, and stay exact (see
+ * sqlite_article_list.c). */
 int store_article_list(store *s, struct arena *a,
 		       const struct store_article_filter *f,
 		       struct store_article **out, size_t *n, size_t *total,
 		       struct err *e);
+
+/* How many articles match f (offset, limit and order ignored) and the
+ * newest of their publish_at and updated_at (0 when none), in one
+ * query: what a sitemap index says of each monthly sitemap. */
+int store_article_span(store *s, struct arena *a,
+		       const struct store_article_filter *f, size_t *count,
+		       int64_t *modified, struct err *e);
 
 /* Publish every SCHEDULED article with publish_at <= now, in one
  * transaction; the ids that went live are returned (arena memory). The
@@ -333,6 +383,34 @@ int store_revision_list(store *s, struct arena *a, int64_t article_id,
 int store_revision_get(store *s, struct arena *a, int64_t id,
 		       struct store_revision *out, struct err *e);
 
+/* Autosaves (sqlite_revision.c): the editor's text every few seconds,
+ * kept as a revision with autosave = 1 and number = the article version
+ * it was typed over. The article, its version and the search index are
+ * not touched, so an autosave never makes a save conflict and readers
+ * never see it. */
+
+/*
+ * Append an autosave: rv->article_id, ->number (the version the text
+ * was typed over: 1..the article's version), ->user_id (0: system),
+ * ->title, ->lead, ->body_md (not NULL). When the user's newest autosave
+ * of the article has the same number and texts, that row is re-dated
+ * instead of adding one. Then only the newest `keep` autosaves of the
+ * article stay (0: all). Sets rv->id, ->created_at, ->autosave and
+ * *version (may be NULL) to the article's current version, which is
+ * newer than rv->number when someone saved since.
+ * Errors: ERR_NOTFOUND (no article), ERR_INVALID (number, user_id,
+ * missing texts), ERR_DB.
+ */
+int store_revision_autosave(store *s, struct store_revision *rv, size_t keep,
+			    int64_t *version, struct err *e);
+
+/* The newest autosave of article_id by user_id (0: by anyone) made after
+ * the article's newest saved revision: text typed but never saved.
+ * ERR_NOTFOUND when there is none. Arena memory. */
+int store_revision_autosave_pending(store *s, struct arena *a,
+				    int64_t article_id, int64_t user_id,
+				    struct store_revision *out, struct err *e);
+
 /* ---- tags ----------------------------------------------------------- */
 
 int store_tag_by_slug(store *s, struct arena *a, const char *edition,
@@ -342,6 +420,38 @@ int store_tag_by_slug(store *s, struct arena *a, const char *edition,
 int store_tag_list(store *s, struct arena *a, const char *edition,
 		   size_t limit, struct store_tag **out, size_t *n,
 		   struct err *e);
+
+/* Tag management for editors (sqlite_tag.c). Renames, merges and
+ * deletes update the search index of the articles concerned in the same
+ * transaction. */
+
+struct store_tag_use {
+	struct store_tag tag; /* the tag */
+	int64_t articles;     /* articles that carry it, any status */
+};
+
+/* Every tag of `edition` (unused ones too) whose name or slug contains q
+ * (ASCII case-insensitive; NULL or "": any), by name; *total (may be
+ * NULL) counts every match. limit 0 means 50, at most 500. Arena memory. */
+int store_tag_list_all(store *s, struct arena *a, const char *edition,
+		       const char *q, size_t offset, size_t limit,
+		       struct store_tag_use **out, size_t *n, size_t *total,
+		       struct err *e);
+/* One tag with its article count. ERR_NOTFOUND. */
+int store_tag_get(store *s, struct arena *a, int64_t id,
+		  struct store_tag_use *out, struct err *e);
+/* Rename tag id to name (1..64 bytes) with slug (made from the name
+ * when NULL or ""). ERR_CONFLICT when another tag of the edition has the
+ * slug (merge instead), ERR_INVALID (name, slug), ERR_NOTFOUND. */
+int store_tag_rename(store *s, int64_t id, const char *name,
+		     const char *slug, struct err *e);
+/* Move every article of tag from_id to tag into_id (same edition; an
+ * article with both keeps one) and delete from_id. ERR_INVALID for the
+ * same tag or another edition, ERR_NOTFOUND. */
+int store_tag_merge(store *s, int64_t from_id, int64_t into_id,
+		    struct err *e);
+/* Delete tag id; its articles lose it. ERR_NOTFOUND. */
+int store_tag_delete(store *s, int64_t id, struct err *e);
 
 /* ---- live coverage -------------------------------------------------- */
 
@@ -390,8 +500,10 @@ struct store_live_entry {
 	char *body_html;
 	int64_t media_id;  /* 0 when none */
 	int pinned, edited, deleted;
+	int64_t edited_at; /* when its text or image last changed, 0: never */
 };
-/* Insert (id == 0) or update an entry; an update sets edited = 1. */
+/* Insert (id == 0) or update an entry; an update sets edited = 1 and
+ * edited_at (and updated_at) to now. */
 int store_live_entry_save(store *s, struct store_live_entry *en,
 			  struct err *e);
 /* Entries of an event in an edition, newest first, deleted ones included
@@ -424,6 +536,8 @@ struct store_media_variant {
 	char *format; /* "webp", "jpeg" */
 	char *path;   /* relative to the media folder */
 	int64_t bytes;
+	char *aspect; /* "" (NULL is stored as "") for a width variant; a
+		       * crop's ratio: "16:9", "4:3", "1:1" */
 };
 struct store_media {
 	int64_t id;
@@ -483,6 +597,22 @@ int store_redirect_add(store *s, const char *from_path, const char *to_path,
 int store_redirect_find(store *s, struct arena *a, const char *from_path,
 			char **to_path, int *code, struct err *e);
 
+struct store_redirect {
+	char *from_path;    /* "/article/old" */
+	char *to_path;      /* "/article/new" or an absolute URL */
+	int code;           /* 301, 302, 307 or 308 */
+	int64_t created_at; /* when it was added or last replaced */
+};
+/* Redirects whose from_path or to_path contains q (NULL or "": all),
+ * newest first; *total (may be NULL) counts every match. limit 0 means
+ * 50, at most 500. Arena memory. */
+int store_redirect_list(store *s, struct arena *a, const char *q,
+			size_t offset, size_t limit,
+			struct store_redirect **out, size_t *n, size_t *total,
+			struct err *e);
+/* Delete the redirect from from_path. ERR_NOTFOUND when there is none. */
+int store_redirect_delete(store *s, const char *from_path, struct err *e);
+
 /* ---- audit log ------------------------------------------------------ */
 
 int store_audit_add(store *s, int64_t user_id, const char *action,
@@ -520,6 +650,12 @@ int store_audit_list(store *s, struct arena *a, const char *object_type,
  * id) that pass the filters. Beyond that *total stops counting, so that a
  * word found in most of 200,000 articles costs as little as a rare one. */
 #define STORE_SEARCH_MAX_CANDIDATES 1000
+/* Suggestions (suggest = 1) rank the newest 300 matches instead: every
+ * candidate costs a read of its article row (status, publish_at), about
+ * a page of the file each on a large site, and the overlay shows 6. At
+ * 200,000 articles per edition that took a keystroke from 10 to 3 ms of
+ * CPU (bench/search). */
+#define STORE_SEARCH_MAX_SUGGEST_CANDIDATES 300
 
 struct store_search_query {
 	const char *edition; /* edition code, required */
@@ -565,7 +701,8 @@ struct store_search_hit {
  * "паромах", "Азербайджан" / "Азербайджане"); phrases stay exact.
  * *out gets up to limit hits from offset on (arena memory), *n their
  * number and *total (may be NULL) the number of matches, capped at
- * STORE_SEARCH_MAX_CANDIDATES. An edition without an index (no article
+ * STORE_SEARCH_MAX_CANDIDATES (STORE_SEARCH_MAX_SUGGEST_CANDIDATES in
+ * suggest mode). An edition without an index (no article
  * saved yet) or an empty match gives no hits and 0.
  * Errors: ERR_INVALID when FTS5 rejects the match expression (a
  * search_query_build result never is; the message is for the log, not

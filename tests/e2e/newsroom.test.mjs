@@ -1,9 +1,12 @@
 // newsroom.test.mjs - the newsroom's editor in a real browser: log in,
 // upload an image to the media library (when it is there), write an
-// article with it, watch the server-rendered preview follow the text,
-// see the autosave turn the new article into a draft, schedule it a few
-// seconds ahead, and watch the reader home page (another browser, nobody
-// in the newsroom) show it once its time has come.
+// article and pick the image in the lead image picker (thumbnails,
+// search), watch the server-rendered preview follow the text, see the
+// autosave turn the new article into a draft, schedule it a few seconds
+// ahead, and watch the reader home page (another browser, nobody in the
+// newsroom) show it once its time has come. Then: the autosave of the
+// published article stays out of the reader's page and is offered back
+// when the editor is opened again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
@@ -103,7 +106,26 @@ test('write, preview, autosave and schedule an article; it goes live on its own'
   await preview.locator('strong', { hasText: 'timer' }).waitFor({ timeout: 5000 });
   assert.equal(await preview.locator('h2').textContent(), 'What happened');
   assert.equal(await preview.locator('li').count(), 2);
-  if (mediaId) await page.fill('#f-media', String(mediaId));
+  if (mediaId) {
+    // the picker: thumbnails of the library, searched by alt text
+    await page.click('[data-media-choose]');
+    const dlg = page.locator('dialog[data-picker]');
+    await dlg.waitFor({ state: 'visible' });
+    await dlg.locator('[data-picker-q]').fill('river at dawn');
+    await dlg.locator('[data-picker-search] [type=submit]').click();
+    const tile = dlg.locator(`[data-media-id="${mediaId}"]`);
+    await tile.waitFor({ timeout: 5000 });
+    assert.match(await tile.locator('img').getAttribute('src'), /\/media\//);
+    await dlg.locator('[data-picker-q]').fill('no image has this caption');
+    await dlg.locator('[data-picker-search] [type=submit]').click();
+    await dlg.locator('[data-picker-status]', { hasText: /No images match/ }).waitFor({ timeout: 5000 });
+    await dlg.locator('[data-picker-q]').fill('');
+    await dlg.locator('[data-picker-search] [type=submit]').click();
+    await tile.click();
+    await dlg.waitFor({ state: 'hidden' });
+    assert.equal(await page.inputValue('#f-media'), String(mediaId));
+    assert.equal(await page.locator('[data-media-preview]').isVisible(), true);
+  }
 
   // autosave: the new article becomes a draft and the page takes its URL
   await page.locator('[data-autosave-status]', { hasText: /Draft saved at/ }).waitFor({ timeout: 10000 });
@@ -150,6 +172,26 @@ test('write, preview, autosave and schedule an article; it goes live on its own'
   // back in the newsroom: published by the timer, the image still attached
   await page.goto(`${env.base}/newsroom/articles/${id}`, { waitUntil: 'domcontentloaded' });
   assert.equal(await page.locator('[data-status]').first().getAttribute('data-status'), 'published');
-  if (mediaId) assert.equal(await page.inputValue('#f-media'), String(mediaId));
+  if (mediaId) {
+    assert.equal(await page.inputValue('#f-media'), String(mediaId));
+    assert.equal(await page.locator('[data-media-preview] img').isVisible(), true,
+      'the server shows the chosen image');
+  }
+
+  // typing in the published article: autosaved beside it, not on the site
+  await page.fill('#f-body', '## What happened\n\nHalf-typed correction that is not ready.');
+  await page.locator('[data-autosave-status]', { hasText: /Autosaved at/ }).waitFor({ timeout: 10000 });
+  await reader.reload({ waitUntil: 'domcontentloaded' });
+  assert.equal(await reader.locator('text=Half-typed correction').count(), 0, 'readers never see it');
+  // opened again (the journalist closed the tab): the autosave is offered
+  const again = await page.context().newPage();
+  again.errors = [];
+  again.on('pageerror', (e) => again.errors.push(e.message));
+  await again.goto(`${env.base}/newsroom/articles/${id}`, { waitUntil: 'domcontentloaded' });
+  const offer = again.locator('[data-autosave-offer]');
+  await offer.waitFor();
+  await Promise.all([again.waitForURL(/\?autosave=\d+$/), offer.locator('[data-autosave-open]').click()]);
+  assert.match(await again.inputValue('#f-body'), /Half-typed correction/);
   assert.deepEqual(page.errors, []);
+  assert.deepEqual(again.errors, []);
 });

@@ -17,19 +17,30 @@ import { startServer } from './lib.mjs';
 let srv; // the server the helpers below talk to
 let main;
 let shortTtl;
+let cacheOff; // cache.enabled=off: site data and totals must stay exact
 let article; // { id, url } of a demo article in the English edition
 
 before(async () => {
-  [main, shortTtl] = await Promise.all([
+  [main, shortTtl, cacheOff] = await Promise.all([
     startServer({ demo: true }),
     startServer({ demo: true, args: ['--set', 'cache.ttl=1'] }),
+    startServer({ demo: true, args: ['--set', 'cache.enabled=off'] }),
   ]);
   srv = main;
   const res = await fetch(`${srv.url}/api/v1/articles?edition=en&per_page=5`);
   const list = await res.json();
   article = list.articles[1];
 });
-after(async () => { await Promise.all([main?.stop(), shortTtl?.stop()]); });
+after(async () => { await Promise.all([main?.stop(), shortTtl?.stop(), cacheOff?.stop()]); });
+
+/* Statements run by the sqlite3 CLI on server s's database: a writer in
+ * another process, as a CLI next to `serve` would be. */
+function sqlOn(s, statements) {
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', path.join(s.dataDir, 'gazette.db'),
+    statements], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `sqlite3: ${r.stderr}`);
+  return r.stdout;
+}
 
 /* GET (or HEAD) with exactly these headers; the raw body, undecoded. */
 function get(target, headers = {}, method = 'GET') {
@@ -183,4 +194,106 @@ test('an edit shows on the next request after the TTL, in every encoding', async
   // lists show it too
   const home = await allForms('/latest');
   assert.ok(home.br.html.includes(title), 'the latest list shows the edit');
+});
+
+test('cached feeds keep Last-Modified; If-Modified-Since gets 304 on hits and misses', async () => {
+  srv = main;
+  for (const target of ['/feed.xml', '/ru/atom.xml', '/sitemap.xml']) {
+    const first = await get(target, { 'accept-encoding': 'identity' });
+    assert.equal(first.status, 200, target);
+    const lm = first.headers['last-modified'];
+    assert.match(lm ?? '', /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/, `${target}: Last-Modified`);
+    for (const enc of ENCODINGS) {
+      const hit = await get(target, { 'accept-encoding': enc.accept });
+      assert.equal(hit.headers['x-cache'], 'hit', `${target} ${enc.name}`);
+      assert.equal(hit.headers['last-modified'], lm, `${target} ${enc.name}: kept on the hit`);
+      const same = await get(target, { 'accept-encoding': enc.accept, 'if-modified-since': lm });
+      assert.equal(same.status, 304, `${target} ${enc.name}: If-Modified-Since on a hit`);
+      assert.equal(same.body.length, 0);
+      assert.equal(same.headers['last-modified'], lm);
+      assert.equal(same.headers['etag'], hit.headers['etag']);
+      const later = new Date(Date.parse(lm) + 3600e3).toUTCString();
+      assert.equal((await get(target, { 'accept-encoding': enc.accept, 'if-modified-since': later })).status,
+        304, `${target} ${enc.name}: a later date`);
+      const older = new Date(Date.parse(lm) - 1000).toUTCString();
+      const changed = await get(target, { 'accept-encoding': enc.accept, 'if-modified-since': older });
+      assert.equal(changed.status, 200, `${target} ${enc.name}: an older date`);
+      assert.ok(changed.body.length > 0);
+      // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2)
+      const inm = await get(target, { 'accept-encoding': enc.accept, 'if-modified-since': lm,
+        'if-none-match': '"0000"' });
+      assert.equal(inm.status, 200, `${target} ${enc.name}: a wrong ETag with a current date`);
+      assert.equal((await get(target, { 'accept-encoding': enc.accept, 'if-modified-since': 'yesterday' })).status,
+        200, `${target} ${enc.name}: a date that does not parse`);
+    }
+  }
+  // a miss answers If-Modified-Since too: the first request after a purge
+  // or on a server without the page cache
+  for (const s of [shortTtl, cacheOff]) {
+    srv = s;
+    // ?x=1 bypasses the page cache: the date without storing the page
+    const lm = (await get('/ru/feed.json?x=1')).headers['last-modified'];
+    assert.ok(lm);
+    const r = await get('/ru/feed.json', { 'if-modified-since': lm });
+    assert.equal(r.status, 304, s === cacheOff ? 'cache off' : 'a miss');
+    assert.equal(r.body.length, 0);
+    assert.equal(r.headers['last-modified'], lm);
+    if (s === shortTtl) {
+      // then stored by a plain request, and a hit answers it the same way
+      assert.equal((await get('/ru/feed.json')).status, 200);
+      const hit = await get('/ru/feed.json', { 'if-modified-since': lm });
+      assert.equal(hit.status, 304);
+      assert.equal(hit.headers['x-cache'], 'hit');
+    }
+  }
+  // a page without Last-Modified (HTML) ignores If-Modified-Since
+  srv = main;
+  const now = new Date().toUTCString();
+  assert.equal((await get(article.url, { 'if-modified-since': now })).status, 200);
+});
+
+test('an article page tags itself with its id and translation group', async () => {
+  srv = main;
+  const detail = await (await fetch(`${srv.url}/api/v1/articles/${article.id}`)).json();
+  const group = (detail.article ?? detail).translation_group;
+  assert.ok(group > 0, 'the demo article has a translation group');
+  for (const target of [article.url, `${article.url}?partial=1`]) {
+    const res = await get(target);
+    assert.equal(res.status, 200);
+    const keys = (res.headers['surrogate-key'] ?? '').split(' ');
+    assert.ok(keys.includes(`a:${article.id}`), res.headers['surrogate-key']);
+    assert.ok(keys.includes(`g:${group}`), res.headers['surrogate-key']);
+    assert.equal(keys.filter((k) => k.startsWith('a:')).length, 1, 'one article');
+  }
+});
+
+test('with the page cache off, site data and list totals change on the next request', async () => {
+  srv = cacheOff;
+  const total = async () => (await (await fetch(`${srv.url}/api/v1/articles?edition=en&per_page=1`)).json()).total;
+  const page = async (target) => (await get(target, { 'accept-encoding': 'identity' })).body.toString('utf8');
+  const home = await page('/');
+  assert.ok(!home.includes('Renamed by the cache test'));
+  const t0 = await total();
+  assert.equal(await total(), t0);
+
+  // settings, a rubric name and the live banner: written by another process
+  sqlOn(srv, `INSERT OR REPLACE INTO settings(key, value) VALUES ('name.en', 'Renamed by the cache test');
+              UPDATE rubric_texts SET name = 'Rubric renamed by the test'
+                WHERE edition = 'en' AND rubric_id = (SELECT MIN(rubric_id) FROM rubric_texts);`);
+  for (const target of ['/', article.url, '/latest']) {
+    const html = await page(target);
+    assert.ok(html.includes('Renamed by the cache test'), `${target}: the new site name`);
+    assert.ok(html.includes('Rubric renamed by the test'), `${target}: the new rubric name`);
+  }
+
+  // a total: one article unpublished, then another one dated 3 s ahead
+  const [a1, a2] = (await (await fetch(`${srv.url}/api/v1/articles?edition=en&per_page=2`)).json()).articles;
+  sqlOn(srv, `UPDATE articles SET status = 4 WHERE id = ${a1.id};`); // unpublished
+  assert.equal(await total(), t0 - 1, 'an unpublished article leaves the total');
+  const due = Math.floor(Date.now() / 1000) + 3;
+  sqlOn(srv, `UPDATE articles SET publish_at = ${due} WHERE id = ${a2.id};`);
+  assert.equal(await total(), t0 - 2, 'a future-dated article is not counted yet');
+  assert.equal(await total(), t0 - 2);
+  await new Promise((r) => setTimeout(r, (due + 1) * 1000 - Date.now()));
+  assert.equal(await total(), t0 - 1, 'it is counted once due, with no write in between');
 });

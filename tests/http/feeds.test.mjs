@@ -352,3 +352,49 @@ test('odd and invalid characters never break a feed', async () => {
     }
   }
 });
+
+test('the sitemap index gives each monthly sitemap the lastmod of its newest change', async () => {
+  const all = [...editions.en.articles, ...editions.ru.articles];
+  /* "YYYY-MM" (UTC) -> newest published_at/updated_at of the month, ms */
+  const newest = new Map();
+  for (const a of all) {
+    const p = Date.parse(a.published_at);
+    const m = a.published_at.slice(0, 7);
+    const t = Math.max(p, a.updated_at ? Date.parse(a.updated_at) : 0);
+    newest.set(m, Math.max(newest.get(m) ?? 0, t));
+  }
+  const index = async () => (await (await fetch(`${srv.url}/sitemap.xml?fresh=${Date.now()}`)).text());
+  const months = (xml) => {
+    const out = new Map();
+    for (const m of xml.matchAll(/<sitemap><loc>[^<]*\/sitemaps\/(\d{4}-\d\d)(?:-\d+)?\.xml<\/loc>(<lastmod>([^<]+)<\/lastmod>)?<\/sitemap>/g)) {
+      assert.ok(m[3], `${m[1]} has a lastmod`);
+      assert.match(m[3], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/, 'W3C datetime with its offset');
+      out.set(m[1], Date.parse(m[3]));
+    }
+    return out;
+  };
+  const before1 = months(await index());
+  assert.equal(before1.size, newest.size, 'one entry per month with articles');
+  for (const [m, t] of newest) assert.equal(before1.get(m), t, `${m}: lastmod`);
+  // Last-Modified of the index: the newest lastmod
+  const res = await fetch(`${srv.url}/sitemap.xml?fresh=lm`);
+  await res.arrayBuffer();
+  assert.equal(Date.parse(res.headers.get('last-modified')), Math.max(...newest.values()));
+
+  // an edit of an old article moves its month's lastmod, and only that one
+  const old = all.reduce((o, a) => (Date.parse(a.published_at) < Date.parse(o.published_at) ? a : o));
+  const month = old.published_at.slice(0, 7);
+  const edited = Math.floor(Date.now() / 1000) - 5;
+  sql(`UPDATE articles SET updated_at = ${edited} WHERE id = ${old.id};`);
+  try {
+    const after1 = months(await index());
+    assert.equal(after1.get(month), edited * 1000, `${month} moved`);
+    for (const [m, t] of before1) if (m !== month) assert.equal(after1.get(m), t, `${m} did not`);
+    if (HAVE_XMLLINT) {
+      const r = await run('xmllint', ['--noout', '-'], await index());
+      assert.equal(r.code, 0, r.stderr);
+    }
+  } finally {
+    sql(`UPDATE articles SET updated_at = ${Math.floor(Date.parse(old.updated_at ?? old.published_at) / 1000)} WHERE id = ${old.id};`);
+  }
+});

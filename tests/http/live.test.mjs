@@ -4,12 +4,15 @@
 // at the interval set with --set live.heartbeat, the banner stream), the
 // apps' JSON (GET /api/v1/live/{id}), the reader page (stream URL,
 // LiveBlogPosting JSON-LD, the banner going away when the event ends),
-// the live desk's roles and CSRF and audit entries, and the end of every
-// stream when the server stops, which then exits 0 promptly.
+// the live desk's roles and CSRF and audit entries, entries with an
+// image from the media library (page, API, stream, JSON-LD, the desk's
+// picker), "edited HH:MM" and pinned markers in both editions, and the
+// end of every stream when the server stops, which then exits 0 promptly.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import zlib from 'node:zlib';
 import { startServer, runCli, ADMIN_LOGIN, ADMIN_PASSWORD } from './lib.mjs';
 
 let srv;
@@ -443,6 +446,187 @@ test('ending the event: streams say so, the banner goes, cached pages too', asyn
   // back on air for the tests that follow
   await c.json(`/newsroom/live/${id}/state`, { edition: 'en', state: 'live' });
   for (const s of [banner, reader, late]) s.close();
+});
+
+/* A w x h RGB PNG with a diagonal gradient (our own bytes; libvips
+ * makes the variants from it). */
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function pngChunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+function gradientPng(w, h) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * (w * 3 + 1);
+    for (let x = 0; x < w; x++) {
+      raw[row + 1 + x * 3] = (x * 255 / w) | 0;
+      raw[row + 2 + x * 3] = (y * 255 / h) | 0;
+      raw[row + 3 + x * 3] = 128;
+    }
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/* Upload an image to the media library as client c (JSON answer). */
+async function uploadImage(c, { alt, caption = '', credit = '' }) {
+  const fd = new FormData();
+  fd.append('csrf', c.csrf);
+  fd.append('alt', alt);
+  fd.append('caption', caption);
+  fd.append('credit', credit);
+  fd.append('file', new Blob([gradientPng(800, 450)], { type: 'image/png' }), 'live-photo.png');
+  const h = { 'X-Real-IP': c.ip, Accept: 'application/json',
+    Cookie: [...c.jar].map(([k, v]) => `${k}=${v}`).join('; ') };
+  const r = await fetch(`${srv.url}/newsroom/media`, { method: 'POST', headers: h, body: fd });
+  const j = await r.json();
+  assert.ok(r.status === 201 || r.status === 200, JSON.stringify(j));
+  return j;
+}
+
+test('an entry with an image: page, stream, API and JSON-LD show it with its variants', async () => {
+  const { id, slug } = await demoEvent();
+  const c = await loggedIn('livedit');
+  await c.get(`/newsroom/live/${id}?edition=en`);
+  const ALT = 'Delegates shaking hands in the hall';
+  const img = await uploadImage(c, { alt: ALT, caption: 'The signing, just now', credit: 'Test desk' });
+  assert.ok(img.id > 0);
+
+  // the desk's picker offers the new upload as a choice
+  let r = await c.get(`/newsroom/live/${id}?edition=en`);
+  assert.match(r.text, new RegExp(`<input type="radio" name="media_id" value="${img.id}">`));
+  assert.match(r.text, /<input type="radio" name="media_id" value="" checked>/, '"no image" is the default');
+  assert.ok(r.text.includes(`${ALT} <small>#${img.id}</small>`), 'choices are named by their alt text');
+
+  const reader = await openStream(`/live/${slug}/stream`);
+  await reader.waitFor((s) => s.text.startsWith('retry:'));
+  r = await c.json(`/newsroom/live/${id}/entries`, { edition: 'en', body: 'The agreement is *signed*.',
+    media_id: String(img.id) });
+  assert.equal(r.status, 200, r.text);
+  const entry = r.json.id;
+
+  // the stream: JSON with the image, and the reader's HTML with a <picture>
+  const ev = await reader.waitFor((s) => eventOf(s, 'new', (j) => j.id === entry), 1000);
+  const j = JSON.parse(ev.data);
+  assert.equal(j.image.id, img.id);
+  assert.equal(j.image.alt, ALT);
+  assert.equal(j.image.caption, 'The signing, just now');
+  assert.equal(j.image.credit, 'Test desk');
+  assert.match(j.image.url, /^http:\/\/[^/]+\/media\/.+\.jpg$/);
+  assert.match(j.image.srcset, /^http:\/\/[^ ]+\/media\/[^ ]+\.jpg \d+w(, http:\/\/[^ ]+\.jpg \d+w)+$/);
+  assert.match(j.image.webp_srcset, /\.webp \d+w/);
+  assert.ok(j.image.width >= 640 && j.image.height > 0);
+  const figure = /<figure class="live-entry-media">.*?<\/figure>/s.exec(j.html);
+  assert.ok(figure, `a figure in the pushed HTML: ${j.html}`);
+  assert.match(figure[0], /<source type="image\/webp" srcset="\/media\/[^"]+\.webp \d+w, [^"]+" sizes="[^"]+">/);
+  assert.match(figure[0], /<img src="\/media\/[^"]+\.jpg" srcset="\/media\/[^"]+\.jpg \d+w, [^"]+" sizes="[^"]+" width="800" height="450" alt="Delegates shaking hands in the hall"/);
+  assert.match(figure[0], /<figcaption>The signing, just now <span class="credit">Test desk<\/span><\/figcaption>/);
+  reader.close();
+
+  // the page renders the same markup on the server
+  const page = await (await fetch(`${srv.url}/live/${slug}`)).text();
+  const li = new RegExp(`<li class="live-entry[^"]*" id="entry-${entry}">.*?</li>`, 's').exec(page);
+  assert.ok(li, 'the entry is on the page');
+  assert.ok(li[0].includes(figure[0]), 'page and stream say the same');
+  // JSON-LD: the update carries an ImageObject
+  const ld = [...page.matchAll(/<script type="application\/ld\+json">(.*?)<\/script>/gs)]
+    .map((x) => JSON.parse(x[1])).find((x) => x['@type'] === 'LiveBlogPosting');
+  const up = ld.liveBlogUpdate.find((u) => u['@id'].endsWith(`#entry-${entry}`));
+  assert.ok(up, 'the entry is a liveBlogUpdate');
+  assert.equal(up.image['@type'], 'ImageObject');
+  assert.match(up.image.url, /^http:\/\/[^/]+\/media\/.+\.jpg$/);
+  assert.equal(up.image.caption, 'The signing, just now');
+
+  // the API
+  const api = await (await fetch(`${srv.url}/api/v1/live/${id}`)).json();
+  const a = api.entries.find((e) => e.id === entry);
+  assert.equal(a.image.id, img.id);
+  assert.equal(a.image.alt, ALT);
+  assert.equal(a.image.srcset, j.image.srcset);
+
+  // editing it away: no image anywhere
+  r = await c.json(`/newsroom/live/${id}/entries/${entry}`, { body: 'The agreement is signed.', media_id: '' });
+  assert.equal(r.status, 200, r.text);
+  const api2 = await (await fetch(`${srv.url}/api/v1/live/${id}`)).json();
+  assert.equal(api2.entries.find((e) => e.id === entry).image, null);
+  const page2 = await (await fetch(`${srv.url}/live/${slug}`)).text();
+  const li2 = new RegExp(`id="entry-${entry}">.*?</li>`, 's').exec(page2)[0];
+  assert.doesNotMatch(li2, /<figure/);
+  // an image alone is an entry too; the desk checks the one being edited
+  r = await c.json(`/newsroom/live/${id}/entries`, { edition: 'en', body: '', media_id: String(img.id) });
+  assert.equal(r.status, 200, r.text);
+  r = await c.get(`/newsroom/live/${id}?edition=en&edit=${r.json.id}`);
+  assert.match(r.text, new RegExp(`<input type="radio" name="media_id" value="${img.id}" checked>`));
+});
+
+test('edited and pinned entries: markers in both editions, the stream updates them', async () => {
+  const { id, slug } = await demoEvent();
+  const c = await loggedIn('livedit');
+  for (const [ed, prefix, word] of [['en', '', /^edited \d\d:\d\d$/], ['ru', '/ru', /^изменено в \d\d:\d\d$/]]) {
+    await c.get(`/newsroom/live/${id}?edition=${ed}`);
+    const reader = await openStream(`${prefix}/live/${slug}/stream`);
+    await reader.waitFor((s) => s.text.startsWith('retry:'));
+    let r = await c.json(`/newsroom/live/${id}/entries`, { edition: ed, body: `First words (${ed})` });
+    assert.equal(r.status, 200, r.text);
+    const entry = r.json.id;
+    const fresh = JSON.parse((await reader.waitFor((s) => eventOf(s, 'new', (j) => j.id === entry))).data);
+    assert.equal(fresh.edited, false);
+    assert.equal(fresh.edited_at, null);
+    assert.doesNotMatch(fresh.html, /live-entry-edited/, 'a new entry is not marked edited');
+
+    // pinning is not an edit, but it moves the entry up with a marker
+    r = await c.json(`/newsroom/live/${id}/entries/${entry}/pin`, { pinned: '1' });
+    assert.equal(r.status, 200, r.text);
+    const pin = JSON.parse((await reader.waitFor((s) => eventOf(s, 'pin', (j) => j.id === entry))).data);
+    assert.equal(pin.pinned, true);
+    assert.equal(pin.edited_at, null);
+    assert.match(pin.html, /^<li class="live-entry live-entry--pinned" /);
+    const pinLabel = ed === 'en' ? 'Pinned' : 'Закреплено';
+    assert.match(pin.html, new RegExp(`<span class="badge live-pin">${pinLabel}</span>`));
+    assert.doesNotMatch(pin.html, /live-entry-edited/);
+
+    // an edit: "edited HH:MM" in the edition's words, pushed and on the page
+    r = await c.json(`/newsroom/live/${id}/entries/${entry}`, { body: `Corrected words (${ed})` });
+    assert.equal(r.status, 200, r.text);
+    const edit = JSON.parse((await reader.waitFor((s) => eventOf(s, 'edit', (j) => j.id === entry))).data);
+    assert.equal(edit.edited, true);
+    assert.match(edit.edited_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const m = /<span class="live-entry-edited" data-edited="([^"]+)">([^<]+)<\/span>/.exec(edit.html);
+    assert.ok(m, `edited marker in ${edit.html}`);
+    assert.match(m[2], word);
+    assert.match(edit.html, /live-entry--pinned/, 'still pinned after the edit');
+    const page = await (await fetch(`${srv.url}${prefix}/live/${slug}`)).text();
+    const list = page.slice(page.indexOf('data-live-entries'));
+    const first = /<li class="([^"]+)" id="entry-(\d+)"/.exec(list);
+    assert.equal(Number(first[2]), entry, 'the pinned entry comes first');
+    assert.match(list, new RegExp(`id="entry-${entry}">.*?<span class="live-entry-edited" data-edited="[^"]+">${m[2]}</span>`, 's'));
+    // unpinned, it goes back among the others: no marker
+    r = await c.json(`/newsroom/live/${id}/entries/${entry}/pin`, { pinned: '0' });
+    assert.equal(r.status, 200, r.text);
+    const unpin = JSON.parse((await reader.waitFor((s) => eventOf(s, 'pin', (j) => j.id === entry && !j.pinned))).data);
+    assert.doesNotMatch(unpin.html, /live-pin|live-entry--pinned/);
+    assert.match(unpin.html, /live-entry-edited/, 'still edited');
+    reader.close();
+  }
 });
 
 test('streams end when the server stops, and it exits 0 promptly', async () => {

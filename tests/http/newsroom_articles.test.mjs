@@ -283,12 +283,14 @@ test('two people save one article: the second gets 409 with both texts, and noth
   assert.equal(fieldOf(now.text, 'body_md'), 'FIRST editor wrote alpha words.');
   assert.equal(now.version, 2);
 
-  // an autosave from a stale form is refused too
+  // an autosave from a stale form says so (409), yet keeps the text
   const auto = await second.json(`/newsroom/articles/${id}/autosave`,
     { ...formOf(p2.text), body_md: 'autosaved stale' });
   assert.equal(auto.status, 409);
   assert.equal(auto.json.ok, false);
   assert.equal(auto.json.version, 2);
+  assert.ok(auto.json.revision > 0, 'kept as an autosave revision');
+  assert.match(auto.json.error.message, /kept as an autosave/);
 
   // saving again from the conflict page is a deliberate choice: it works
   const r3 = await second.post(`/newsroom/articles/${id}`, formOf(r2.text));
@@ -297,7 +299,9 @@ test('two people save one article: the second gets 409 with both texts, and noth
   assert.equal(fieldOf(now.text, 'body_md'), mine);
   // and both texts are in the history
   const revs = await first.get(`/newsroom/articles/${id}/revisions`);
-  assert.equal((revs.text.match(/<tr data-number=/g) || []).length, 3);
+  assert.equal((revs.text.match(/<tr data-number="\d+">/g) || []).length, 3);
+  assert.equal((revs.text.match(/<tr data-number="1" data-autosave>/g) || []).length, 1,
+    'and the stale autosave, typed over version 1');
 });
 
 test('a save that fails validation keeps everything typed (422)', async () => {
@@ -428,7 +432,7 @@ test('a translation is linked by picking the article of the other edition', asyn
   assert.equal(r.status, 422);
 });
 
-test('autosave keeps drafts as revisions; published text stays untouched', async () => {
+test('autosave: a new article becomes a draft; after that autosaves are revisions beside it', async () => {
   const c = await loggedIn('author2');
   await c.get('/newsroom/articles/new');
   // an empty new form: nothing to keep yet
@@ -436,35 +440,150 @@ test('autosave keeps drafts as revisions; published text stays untouched', async
   assert.equal(a.status, 200);
   assert.equal(a.json.id, undefined);
   assert.equal(a.json.empty, true);
+  // a new one with text but no title cannot be a draft yet: says which field
+  a = await c.json('/newsroom/articles/new/autosave', article({ title: '', body_md: 'words' }));
+  assert.equal(a.status, 422);
+  assert.equal(a.json.error.field, 'title');
   a = await c.json('/newsroom/articles/new/autosave', article({ title: 'Autosaved piece', body_md: 'first words' }));
   assert.equal(a.status, 200);
   assert.equal(a.json.ok, true);
+  assert.equal(a.json.created, true);
   assert.equal(a.json.version, 1);
   assert.match(a.json.message, /Draft saved at \d\d:\d\d/);
   const id = a.json.id;
   assert.equal(a.json.url, `/newsroom/articles/${id}`);
+
+  // from now on: an autosave revision; the article and its version stay
   a = await c.json(`/newsroom/articles/${id}/autosave`,
     article({ title: 'Autosaved piece', body_md: 'first words and more', version: '1' }));
-  assert.equal(a.json.version, 2);
-  let page = await open(c, id);
-  assert.equal(fieldOf(page.text, 'body_md'), 'first words and more');
-  assert.match(page.text, /data-status="draft"/);
+  assert.equal(a.status, 200);
+  assert.equal(a.json.ok, true);
+  assert.equal(a.json.created, undefined);
+  assert.equal(a.json.version, 1, 'the version is not bumped');
+  assert.match(a.json.message, /Autosaved at \d\d:\d\d/);
+  const rev = a.json.revision;
+  assert.ok(rev > 0);
+  // the same text again is the same revision, re-dated
+  a = await c.json(`/newsroom/articles/${id}/autosave`,
+    article({ title: 'Autosaved piece', body_md: 'first words and more', version: '1' }));
+  assert.equal(a.json.revision, rev);
+  // an empty headline is kept too: it is only typing
+  a = await c.json(`/newsroom/articles/${id}/autosave`,
+    article({ title: '', body_md: 'first words and more', version: '1' }));
+  assert.equal(a.status, 200);
+  const blank = a.json.revision;
+  a = await c.json(`/newsroom/articles/${id}/autosave`,
+    article({ title: 'Autosaved piece', body_md: 'first words and more', version: '1' }));
+  assert.notEqual(a.json.revision, blank);
 
-  // published: the autosave does not touch the live text
-  let r = await c.post(`/newsroom/articles/${id}/publish`, formOf(page.text));
+  // typing back to the saved text supersedes the pending autosave
+  const probe = await create(c, { title: 'Undo probe', body_md: 'kept text' });
+  a = await c.json(`/newsroom/articles/${probe}/autosave`, article({ title: 'Undo probe', body_md: 'kept text', version: '1' }));
+  assert.equal(a.json.unchanged, true, 'the saved text itself: nothing stored');
+  a = await c.json(`/newsroom/articles/${probe}/autosave`, article({ title: 'Undo probe', body_md: 'kept text, then more', version: '1' }));
+  assert.match((await open(c, probe)).text, /data-autosave-offer/);
+  a = await c.json(`/newsroom/articles/${probe}/autosave`, article({ title: 'Undo probe', body_md: 'kept text', version: '1' }));
+  assert.ok(a.json.revision > 0);
+  assert.doesNotMatch((await open(c, probe)).text, /data-autosave-offer/, 'nothing newer to offer');
+
+  let page = await open(c, id);
+  assert.equal(fieldOf(page.text, 'body_md'), 'first words', 'the saved text is unchanged');
+  assert.equal(page.version, 1);
+  // ... and the editor offers the newer autosave back
+  const offer = /<div class="nr-restore-copy" data-autosave-offer[^>]*>([\s\S]*?)<\/div>/.exec(page.text)?.[1];
+  assert.ok(offer, 'an autosave is offered');
+  assert.match(offer, /You have an autosave from .* newer than the saved text/);
+  const openUrl = /href="([^"]+)" data-autosave-open/.exec(offer)[1].replace(/&amp;/g, '&');
+  assert.match(openUrl, new RegExp(`^/newsroom/articles/${id}\\?autosave=\\d+$`));
+  const loaded = await c.get(openUrl);
+  assert.equal(loaded.status, 200);
+  assert.equal(fieldOf(loaded.text, 'body_md'), 'first words and more');
+  assert.equal(versionOf(loaded.text), 1);
+  assert.match(loaded.text, /The autosaved text from .* is in the form/);
+  // someone else's or another article's autosave cannot be opened here
+  assert.equal((await c.get(`/newsroom/articles/${id}?autosave=999999`)).status, 404);
+  // saving it makes it the text; no autosave is offered any more
+  let r = await c.post(`/newsroom/articles/${id}`, formOf(loaded.text));
   assert.equal(r.status, 303);
   page = await open(c, id);
-  a = await c.json(`/newsroom/articles/${id}/autosave`, { ...formOf(page.text), body_md: 'half-written' });
-  assert.equal(a.status, 200);
-  assert.equal(a.json.live, true);
-  assert.equal(a.json.ok, false);
-  page = await open(c, id);
   assert.equal(fieldOf(page.text, 'body_md'), 'first words and more');
-  // an autosave that fails validation says which field
-  const d = await create(c, { title: 'Autosave validation' });
-  a = await c.json(`/newsroom/articles/${d}/autosave`, article({ title: '', version: '1' }));
+  assert.equal(page.version, 2);
+  assert.doesNotMatch(page.text, /data-autosave-offer/);
+
+  // the history marks autosaves; an autosave diffs against its base
+  const list = await c.get(`/newsroom/articles/${id}/revisions`);
+  assert.equal((list.text.match(/<tr data-number="\d+">/g) || []).length, 2, 'two saves');
+  assert.ok((list.text.match(/<tr data-number="1" data-autosave>/g) || []).length >= 2, 'autosaves over version 1');
+  assert.match(list.text, /nr-badge-autosave">autosave</);
+  const rv = await c.get(`/newsroom/revisions/${rev}`);
+  assert.equal(rv.status, 200);
+  assert.match(rv.text, /<h1>Autosave over revision 1/);
+  assert.match(rv.text, /compared with <a href="\/newsroom\/revisions\/\d+">Revision 1</);
+  assert.match(rv.text, /data-diff="body">first words<ins> and more<\/ins>/);
+  assert.match(rv.text, /data-open-autosave/);
+});
+
+test('autosave of a published article never reaches readers, nor makes a save conflict', async () => {
+  const c = await loggedIn('author2');
+  const id = await create(c, { title: uniq('Live autosave'), body_md: 'The published words.' }, '/publish');
+  let page = await open(c, id);
+  const path = /href="(\/article\/[^"]+)"/.exec(page.text)?.[1];
+  assert.ok(path, 'public link');
+  let a = await c.json(`/newsroom/articles/${id}/autosave`, { ...formOf(page.text), body_md: 'half-writ' });
+  assert.equal(a.status, 200);
+  assert.equal(a.json.ok, true);
+  assert.equal(a.json.live, true);
+  assert.equal(a.json.version, 1);
+  assert.match(a.json.message, /Readers see the published text/);
+  const reader = await (await fetch(`${srv.url}${path}`)).text();
+  assert.match(reader, /The published words\./);
+  assert.doesNotMatch(reader, /half-writ/);
+  page = await open(c, id);
+  assert.equal(fieldOf(page.text, 'body_md'), 'The published words.');
+  assert.match(page.text, /data-autosave-offer/);
+
+  // another editor saves over version 1: no conflict from the autosave
+  const ed = await loggedIn('editor');
+  const p2 = await open(ed, id);
+  let r = await ed.post(`/newsroom/articles/${id}`, { ...formOf(p2.text), lead: 'An editor changed the lead.' });
+  assert.equal(r.status, 303);
+  // the author's next autosave over version 1 is kept, and says someone saved
+  a = await c.json(`/newsroom/articles/${id}/autosave`, { ...formOf(page.text), body_md: 'half-written words' });
+  assert.equal(a.status, 409);
+  assert.equal(a.json.version, 2);
+  assert.ok(a.json.revision > 0);
+
+  // a contributor cannot autosave what is live
+  const contrib = await loggedIn('contrib');
+  const mine = await create(contrib, { title: uniq('Contributor piece') });
+  r = await contrib.post(`/newsroom/articles/${mine}/review`, formOf((await open(contrib, mine)).text));
+  assert.equal(r.status, 303);
+  const edPage = await open(ed, mine);
+  r = await ed.post(`/newsroom/articles/${mine}/publish`, formOf(edPage.text));
+  assert.equal(r.status, 303);
+  const cPage = await open(contrib, mine);
+  a = await contrib.json(`/newsroom/articles/${mine}/autosave`, { ...formOf(cPage.text), body_md: 'sneaky' });
+  assert.equal(a.status, 403);
+  // a bad version is refused, not guessed
+  a = await c.json(`/newsroom/articles/${id}/autosave`, { ...formOf(page.text), version: '99' });
   assert.equal(a.status, 422);
-  assert.equal(a.json.error.field, 'title');
+  assert.equal(a.json.error.field, 'version');
+});
+
+test('old autosaves are pruned: an article keeps its newest 20', async () => {
+  const c = await loggedIn('author1');
+  const id = await create(c, { title: uniq('Many autosaves'), body_md: 'v0' });
+  let first = 0, last = 0;
+  for (let i = 1; i <= 25; i++) {
+    const a = await c.json(`/newsroom/articles/${id}/autosave`, article({ title: 'Many', body_md: `words ${i}`, version: '1' }));
+    assert.equal(a.status, 200);
+    if (i === 1) first = a.json.revision;
+    last = a.json.revision;
+  }
+  const list = await c.get(`/newsroom/articles/${id}/revisions`);
+  assert.equal((list.text.match(/ data-autosave>/g) || []).length, 20);
+  assert.equal((await c.get(`/newsroom/revisions/${first}`)).status, 404, 'the oldest went');
+  assert.equal((await c.get(`/newsroom/revisions/${last}`)).status, 200);
 });
 
 test('the preview is rendered by the server, safely, with 413 for a text too long', async () => {

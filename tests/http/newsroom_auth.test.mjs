@@ -285,6 +285,9 @@ test('every role against every accounts action', async () => {
     { m: 'GET', p: '/newsroom/redirects', ok: atLeast('editor'), done: 200 },
     { m: 'POST', p: '/newsroom/redirects', ok: atLeast('editor'), done: 303,
       form: (role) => ({ from: `/old-${role}`, to: '/latest' }) },
+    { m: 'POST', p: '/newsroom/redirects/delete', ok: atLeast('editor'), done: 303,
+      form: (role) => ({ from: `/old-${role}` }) },
+    { m: 'GET', p: '/newsroom/tags', ok: atLeast('editor'), done: 200 },
     { m: 'GET', p: '/newsroom/audit', ok: atLeast('admin'), done: 200 },
   ];
   // rubric keys differ between demo versions: take the first one shown
@@ -306,7 +309,7 @@ test('every role against every accounts action', async () => {
   // what the admin did is in the audit log, with who did it
   const log = await clients.admin.get('/newsroom/audit');
   for (const action of ['user.add', 'user.update', 'settings.update', 'rubric.add',
-    'rubric.update', 'author.add', 'redirect.add', 'session.login'])
+    'rubric.update', 'author.add', 'redirect.add', 'redirect.delete', 'session.login'])
     assert.match(log.text, new RegExp(`<code>${action.replace('.', '\\.')}</code>`), action);
   assert.match(log.text, /<td>nr-admin<\/td><td><code>user\.add<\/code>/);
   // ... and the changes reached the reader site

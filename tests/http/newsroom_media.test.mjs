@@ -6,7 +6,10 @@
 // script, a truncated JPEG, a 30000 x 30000 PNG bomb, a body over the
 // upload limit, no or a wrong CSRF token, anonymous), editing alt text,
 // caption and credit (own images for a contributor, any for an editor),
-// search and the JSON list.
+// search and the JSON list. libvips is loaded lazily: a fresh server
+// has it not mapped (/proc/PID/maps) until the first upload, and a
+// server that cannot load it refuses uploads with a clear error and
+// keeps serving. Every upload also gets 16:9, 4:3 and 1:1 JPEG crops.
 //
 // Test images are made here: a PNG written by hand with node's zlib and a
 // flat grey baseline JPEG from a twenty-line encoder (all blocks DC 0, no
@@ -104,7 +107,8 @@ function makeJpeg(w, h) {
 /* ---- a browser ---------------------------------------------------- */
 
 class Client {
-  constructor() { this.jar = new Map(); this.csrf = null; }
+  /* server: the one to talk to (default: this file's srv) */
+  constructor(server = null) { this.jar = new Map(); this.csrf = null; this.server = server; }
 
   take(res) {
     for (const c of res.headers.getSetCookie()) {
@@ -124,7 +128,7 @@ class Client {
       body = new URLSearchParams(form).toString();
       h['Content-Type'] = 'application/x-www-form-urlencoded';
     }
-    const res = await fetch(`${srv.url}${p}`, { method, headers: h, body, redirect: 'manual' });
+    const res = await fetch(`${(this.server ?? srv).url}${p}`, { method, headers: h, body, redirect: 'manual' });
     this.take(res);
     if (binary) return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
     const text = await res.text();
@@ -179,9 +183,9 @@ function addUser(login, role) {
   });
 }
 
-/* Every file below the media folder, relative to it. */
-function mediaFiles() {
-  const dir = path.join(srv.dataDir, 'media');
+/* Every file below the media folder (of server s), relative to it. */
+function mediaFiles(s = srv) {
+  const dir = path.join(s.dataDir, 'media');
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir, { recursive: true })
     .filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
@@ -198,7 +202,22 @@ after(async () => { await srv?.stop(); });
 const JPEG = makeJpeg(1000, 750);
 const PNG = makePng(700, 500);
 
+/* The shared objects process pid has mapped that match re. */
+function mapped(pid, re) {
+  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+  return [...new Set(maps.split('\n').map((l) => l.split(/\s+/)[5]).filter((f) => f && re.test(f)))];
+}
+const LIBVIPS = /\/libvips[^/]*\.so/;
+
 /* ---- tests -------------------------------------------------------- */
+
+test('a fresh server has not loaded libvips (nor glib): only uploads need it', async () => {
+  // before any upload (the tests below make the first); login and the
+  // library page have been served already
+  assert.deepEqual(mapped(srv.proc.pid, LIBVIPS), []);
+  assert.deepEqual(mapped(srv.proc.pid, /\/lib(glib|gobject|gio)-2\.0\.so/), []);
+  assert.equal((await fetch(`${srv.url}/healthz`)).status, 200);
+});
 
 test('anonymous: the library redirects to login, uploads are refused, originals hidden', async () => {
   const c = new Client();
@@ -226,12 +245,17 @@ test('a JPEG uploaded as a plain form gets WebP and JPEG variants, served for a 
   assert.match(page.text, /The harbour/);
   assert.match(page.text, /<picture><source type="image\/webp" srcset="\/media\/\d{4}\/\d\d\/[0-9a-f]{16}\/320\.webp 320w, /);
 
-  // on disk: the original and 320, 640, 960 and its own 1000 px, twice
+  // the upload loaded libvips
+  assert.equal(mapped(srv.proc.pid, LIBVIPS).length, 1, 'libvips mapped after an upload');
+
+  // on disk: the original and 320, 640, 960 and its own 1000 px, twice,
+  // and the three crops
   const files = mediaFiles();
   const dir = path.dirname(files[0]);
   assert.match(dir, /^\d{4}\/\d\d\/[0-9a-f]{16}$/);
   assert.deepEqual(files.map((f) => path.basename(f)).sort(), ['1000.jpg', '1000.webp', '320.jpg',
-    '320.webp', '640.jpg', '640.webp', '960.jpg', '960.webp', 'orig.jpg'].sort());
+    '320.webp', '640.jpg', '640.webp', '960.jpg', '960.webp', 'orig.jpg', '16x9.jpg', '4x3.jpg',
+    '1x1.jpg'].sort());
   assert.deepEqual(fs.readFileSync(path.join(srv.dataDir, 'media', dir, 'orig.jpg')), JPEG);
 
   // JSON: sizes, widths never above the original
@@ -239,9 +263,13 @@ test('a JPEG uploaded as a plain form gets WebP and JPEG variants, served for a 
   assert.equal(j.width, 1000);
   assert.equal(j.height, 750);
   assert.equal(j.alt, 'Grey sky');
+  // width variants, then the crops (16:9, 4:3, 1:1: as large as a
+  // 1000 x 750 source allows)
   assert.deepEqual(j.variants.map((v) => `${v.width}x${v.height} ${v.format}`),
     ['320x240 webp', '320x240 jpeg', '640x480 webp', '640x480 jpeg', '960x720 webp',
-      '960x720 jpeg', '1000x750 webp', '1000x750 jpeg']);
+      '960x720 jpeg', '1000x750 webp', '1000x750 jpeg', '1000x563 jpeg', '1000x750 jpeg',
+      '750x750 jpeg']);
+  assert.deepEqual(j.variants.slice(-3).map((v) => path.basename(v.url)), ['16x9.jpg', '4x3.jpg', '1x1.jpg']);
   assert.equal(j.src, `/media/${dir}/960.jpg`);
 
   // served: type, long cache, ETag, 304, HEAD
@@ -404,4 +432,28 @@ test('the library page: grid with pictures, search, only mine, JSON list', async
   assert.equal((await admin.get('/newsroom/media?page=99')).status, 404);
   const js = await admin.get(/<script src="(\/static\/media\.[0-9a-f]+\.js)"/.exec(r.text)?.[1] ?? '/static/media.js');
   assert.equal(js.status, 200);
+});
+
+test('without libvips an upload is refused with a clear error and the server keeps serving', async () => {
+  const other = await startServer({ env: { GAZETTE_LIBVIPS: '/nonexistent/libvips-gazette-test.so.42' } });
+  try {
+    const c = await new Client(other).login(ADMIN_LOGIN, ADMIN_PASSWORD);
+    const r = await c.upload(makePng(400, 300, 5), 'chart.png', { json: true, header: true, type: 'image/png' });
+    assert.equal(r.status, 503, r.text);
+    assert.match(r.json?.error?.message ?? '', /Image processing is not available on this server/, r.text);
+    // the reason, with the loader's words, is in the log
+    assert.match(other.stderr(),
+      /image processing is not available: \/nonexistent\/libvips-gazette-test\.so\.42: cannot open shared object file/);
+    assert.deepEqual(mediaFiles(other), []);
+    assert.deepEqual(mapped(other.proc.pid, LIBVIPS), []);
+    // a second try fails the same way, fast (the failure is remembered)
+    const again = await c.upload(makePng(400, 300, 6), 'chart2.png', { json: true, header: true, type: 'image/png' });
+    assert.equal(again.status, r.status);
+    // readers and the newsroom are served as before
+    assert.equal((await fetch(`${other.url}/healthz`)).status, 200);
+    assert.equal((await fetch(`${other.url}/`)).status, 200);
+    assert.equal((await c.get('/newsroom/media')).status, 200);
+  } finally {
+    await other.stop();
+  }
 });

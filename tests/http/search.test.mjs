@@ -1,13 +1,14 @@
 // search.test.mjs - the search page ({prefix}/search) and the suggestion
 // API (/api/v1/search) on the demo site: results with highlighted and
 // escaped snippets, filters, pagination, "nothing found", hostile queries
-// (never a 500), and `gazette reindex` run against the live site while it
+// (never a 500), an edit and an unpublish in the newsroom showing in
+// search at once, and `gazette reindex` run against the live site while it
 // keeps answering. Ranking quality is search_relevance.test.mjs; the
 // escaping function itself is tested in tests/unit/test_store_search.c.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startServer, gazetteBin } from './lib.mjs';
+import { startServer, gazetteBin, ADMIN_LOGIN, ADMIN_PASSWORD } from './lib.mjs';
 
 let srv;
 before(async () => { srv = await startServer({ demo: true }); });
@@ -216,6 +217,79 @@ test('hostile queries: results or nothing found, never a 500', async () => {
     assert.equal((await fetch(`${srv.url}${path}`)).status, 400, path);
   // and the server is still fine
   assert.equal((await fetch(`${srv.url}/search?q=budget`)).status, 200);
+});
+
+/* A newsroom session: cookies and the CSRF token of the last page. */
+async function newsroom(login, password) {
+  const jar = new Map();
+  let csrf = '';
+  const req = async (method, path, form) => {
+    const headers = { 'X-Real-IP': '10.9.0.1' };
+    if (jar.size) headers.Cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    let body;
+    if (form) {
+      body = new URLSearchParams({ csrf, ...form }).toString();
+      headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    }
+    const res = await fetch(`${srv.url}${path}`, { method, headers, body, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      jar.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
+    }
+    const text = await res.text();
+    const m = /<meta name="csrf-token" content="([^"]+)"/.exec(text);
+    if (m) csrf = m[1];
+    return { status: res.status, location: res.headers.get('location'), text };
+  };
+  await req('GET', '/newsroom/login');
+  const r = await req('POST', '/newsroom/login', { login, password });
+  assert.equal(r.status, 303, `login: ${r.status}`);
+  return req;
+}
+
+test('an edit or an unpublish in the newsroom shows in search at once', async () => {
+  const req = await newsroom(ADMIN_LOGIN, ADMIN_PASSWORD);
+  const fields = {
+    title: 'Lamplighters of Quorvenna', lead: 'The harbour keeps its old lamps.',
+    body_md: 'Every evening the **lamplighters** walk the quay.', kind: 'news', edition: 'en',
+    rubric_id: '0', tags: 'harbour', slug: 'quorvenna-lamps', seo_title: '', seo_description: '',
+    correction: '', lead_media_id: '', translation_id: '0', version: '0',
+  };
+  await req('GET', '/newsroom/articles/new');
+  let r = await req('POST', '/newsroom/articles/new/publish', fields);
+  assert.equal(r.status, 303, `publish: ${r.status}`);
+  const id = /^\/newsroom\/articles\/(\d+)/.exec(r.location)?.[1];
+  assert.ok(id, r.location);
+  const slugs = async (word) => cards(await page(`/search?q=${q(word)}`)).map((c) => c.slug);
+  const suggested = async (prefix) => (await api(`q=${q(prefix)}&edition=en`)).items.map((i) => i.id);
+  assert.deepEqual(await slugs('Quorvenna'), ['quorvenna-lamps']);
+  assert.deepEqual(await suggested('quorven'), [Number(id)]);
+
+  // the next request after the save sees the new words, not the old ones
+  const ed = await req('GET', `/newsroom/articles/${id}`);
+  const version = /name="version" value="(\d+)"/.exec(ed.text)?.[1];
+  assert.ok(version, 'the editor shows the version');
+  r = await req('POST', `/newsroom/articles/${id}`, {
+    ...fields, version, title: 'Lanterns of Brissomar', body_md: 'Every evening the keepers walk the quay.',
+  });
+  assert.equal(r.status, 303, `save: ${r.status}`);
+  assert.deepEqual(await slugs('Quorvenna'), []);
+  assert.deepEqual(await slugs('lamplighter'), []);
+  assert.deepEqual(await slugs('Brissomar'), ['quorvenna-lamps']);
+  assert.deepEqual(await suggested('quorven'), []);
+  assert.deepEqual(await suggested('brissom'), [Number(id)]);
+
+  // unpublished: gone from the results page and from the suggestions
+  const ed2 = await req('GET', `/newsroom/articles/${id}`);
+  const version2 = /name="version" value="(\d+)"/.exec(ed2.text)?.[1];
+  r = await req('POST', `/newsroom/articles/${id}/unpublish`, {
+    ...fields, version: version2, title: 'Lanterns of Brissomar', body_md: 'Every evening the keepers walk the quay.',
+  });
+  assert.equal(r.status, 303, `unpublish: ${r.status}`);
+  assert.deepEqual(await slugs('Brissomar'), []);
+  assert.deepEqual(await suggested('brissom'), []);
+  assert.match(await page(`/search?q=${q('Brissomar')}`), /Nothing found/i);
 });
 
 test('gazette reindex while the site keeps serving', async () => {

@@ -4,7 +4,12 @@
 // BreadcrumbList JSON-LD field by field, with and without a lead image),
 // list pages' head data, the sitemap index, the monthly and pages
 // sitemaps and the Google News sitemap (xmllint, every visible article
-// exactly once, only the last 48 hours), and robots.txt.
+// exactly once, only the last 48 hours), and robots.txt. Images: an
+// upload through the newsroom gets 16:9, 4:3 and 1:1 crops that the
+// NewsArticle lists (each fetched and its real pixel size read), a share
+// image at least 1200 px wide, and the publisher's logo is our PNG of at
+// least 112 px; an image stored before the crops existed falls back to
+// its widest variant.
 //
 // Until theme/templates/layout.mustache includes partials/seo_head, the
 // server runs with a scratch theme folder whose layout.mustache is the
@@ -15,7 +20,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, startServer } from './lib.mjs';
+import zlib from 'node:zlib';
+import { REPO, startServer, ADMIN_LOGIN, ADMIN_PASSWORD } from './lib.mjs';
 
 const HAVE_XMLLINT = spawnSync('xmllint', ['--version']).status === 0;
 let srv;
@@ -384,7 +390,153 @@ test('robots.txt names the sitemaps and takes extra lines from the settings', as
   assert.doesNotMatch(extra, /\r/);
 });
 
-test('a lead image: og:image >= 1200 px, large Twitter card, NewsArticle images in 16:9, 4:3 and 1:1', async () => {
+/* ---- images ------------------------------------------------------- */
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function pngChunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+/* An RGB PNG of w x h: a gradient with a bright block right of centre
+ * (something for the crops to find). */
+function makePng(w, h) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * (w * 3 + 1);
+    for (let x = 0; x < w; x++) {
+      const spot = x > w * 0.6 && x < w * 0.75 && y > h * 0.3 && y < h * 0.6;
+      raw[row + 1 + x * 3] = spot ? 240 : (x >> 3) & 0xff;
+      raw[row + 2 + x * 3] = spot ? 30 : (y >> 3) & 0xff;
+      raw[row + 3 + x * 3] = spot ? 40 : 128;
+    }
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/* The real pixel size of a JPEG (its SOF marker) or PNG (IHDR). */
+function pixelSize(b) {
+  if (b.subarray(1, 4).toString('latin1') === 'PNG') return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  assert.deepEqual([...b.subarray(0, 2)], [0xff, 0xd8], 'not a JPEG');
+  for (let i = 2; i + 9 < b.length;) {
+    assert.equal(b[i], 0xff, `JPEG marker expected at ${i}`);
+    const m = b[i + 1];
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc)
+      return { width: b.readUInt16BE(i + 7), height: b.readUInt16BE(i + 5) };
+    i += 2 + b.readUInt16BE(i + 2);
+  }
+  throw new Error('no SOF in JPEG');
+}
+
+async function fetchImage(url) {
+  const res = await fetch(url);
+  assert.equal(res.status, 200, url);
+  const body = Buffer.from(await res.arrayBuffer());
+  return { type: res.headers.get('content-type'), ...pixelSize(body) };
+}
+
+/* Upload an image through the newsroom as the admin; its media id. */
+async function upload(file, name, alt) {
+  const jar = new Map();
+  const take = (res) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair.indexOf('=');
+      jar.set(pair.slice(0, i).trim(), pair.slice(i + 1).trim());
+    }
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  let res = await fetch(`${srv.url}/newsroom/login`);
+  take(res);
+  const token = /name="csrf" value="([^"]+)"/.exec(await res.text())[1];
+  res = await fetch(`${srv.url}/newsroom/login`, {
+    method: 'POST', redirect: 'manual',
+    headers: { Cookie: cookie(), 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf: token, login: ADMIN_LOGIN, password: ADMIN_PASSWORD }).toString(),
+  });
+  assert.equal(res.status, 303, 'login');
+  take(res);
+  res = await fetch(`${srv.url}/newsroom/media`, { headers: { Cookie: cookie() } });
+  const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(await res.text())[1];
+  const fd = new FormData();
+  fd.append('alt', alt);
+  fd.append('file', new Blob([file], { type: 'image/png' }), name);
+  res = await fetch(`${srv.url}/newsroom/media`, {
+    method: 'POST', body: fd,
+    headers: { Cookie: cookie(), 'X-CSRF-Token': csrf, Accept: 'application/json' },
+  });
+  const text = await res.text();
+  assert.equal(res.status, 201, text);
+  return JSON.parse(text).id;
+}
+
+test('an uploaded lead image: NewsArticle images in 16:9, 4:3 and 1:1, og:image >= 1200 px, logo', async () => {
+  const { en, ru } = await translatedPair();
+  const id = await upload(makePng(2000, 1400), 'harbour.png', 'Cranes over the harbour');
+  sql(`UPDATE articles SET lead_media_id = ${id} WHERE id = ${en.id};`);
+  const h = head(await html(`${en.url}?x=crops`));
+  integrated(h, 'seo_article');
+  const [art] = h.typed('NewsArticle');
+  assert.equal(art.image.length, 3, JSON.stringify(art.image));
+  const want = [16 / 9, 4 / 3, 1];
+  for (const [k, img] of art.image.entries()) {
+    assert.equal(img['@type'], 'ImageObject');
+    assert.ok(img.url.startsWith(`${srv.url}/media/`), img.url);
+    const real = await fetchImage(img.url);
+    assert.equal(real.type, 'image/jpeg');
+    assert.equal(real.width, img.width, `${img.url}: width`);
+    assert.equal(real.height, img.height, `${img.url}: height`);
+    const q = real.width / real.height / want[k];
+    assert.ok(q > 0.99 && q < 1.01, `${img.url} is ${real.width} x ${real.height}`);
+    // the source (2000 x 1400) is big enough for 1200 px in every ratio
+    assert.equal(real.width, 1200, img.url);
+  }
+  // the share image: a variant at least 1200 px wide, with its size and alt
+  const og = h.meta('og:image');
+  assert.equal(og.length, 1);
+  const real = await fetchImage(og[0]);
+  assert.ok(real.width >= 1200, `og:image is ${real.width} px wide`);
+  assert.deepEqual(h.meta('og:image:width'), [String(real.width)]);
+  assert.deepEqual(h.meta('og:image:height'), [String(real.height)]);
+  assert.deepEqual(h.meta('og:image:type'), ['image/jpeg']);
+  assert.deepEqual(h.meta('og:image:alt'), ['Cranes over the harbour']);
+  assert.deepEqual(h.meta('twitter:card'), ['summary_large_image']);
+  assert.deepEqual(h.meta('twitter:image'), og);
+  assert.deepEqual(h.meta('twitter:image:alt'), ['Cranes over the harbour']);
+  // the publisher's logo: our PNG, its size as declared, at least 112 px
+  const logo = art.publisher.logo;
+  assert.equal(logo['@type'], 'ImageObject');
+  assert.match(logo.url, new RegExp(`^${srv.url}/static/logo\\.[0-9a-f]+\\.png$`));
+  const lr = await fetchImage(logo.url);
+  assert.equal(lr.type, 'image/png');
+  assert.deepEqual([lr.width, lr.height], [logo.width, logo.height]);
+  assert.ok(lr.width >= 112 && lr.height >= 112, `logo is ${lr.width} x ${lr.height}`);
+  // the translation uses the same image when given it
+  sql(`UPDATE articles SET lead_media_id = ${id} WHERE id = ${ru.id};`);
+  const hr = head(await html(`${ru.url}?x=crops`));
+  assert.deepEqual(hr.typed('NewsArticle')[0].image.map((i) => i.url), art.image.map((i) => i.url));
+});
+
+test('an image stored before the crops: the widest variant in JSON-LD, og:image >= 1200 px', async () => {
   const { en } = await translatedPair();
   sql(`INSERT INTO media(id, sha256, mime, width, height, bytes, path, alt, caption, credit, created_at)
          VALUES (9101, 'seotest', 'image/jpeg', 4000, 3000, 3000000, 'o/9101.jpg', 'Harbour at dawn',
@@ -393,24 +545,21 @@ test('a lead image: og:image >= 1200 px, large Twitter card, NewsArticle images 
          (9101, 640, 480, 'jpeg', 'v/9101-640.jpg', 50000),
          (9101, 1280, 960, 'webp', 'v/9101-1280.webp', 100000),
          (9101, 1280, 960, 'jpeg', 'v/9101-1280.jpg', 160000),
-         (9101, 1920, 1440, 'jpeg', 'v/9101-1920.jpg', 320000),
-         (9101, 1920, 1080, 'jpeg', 'v/9101-169.jpg', 280000),
-         (9101, 1200, 1200, 'jpeg', 'v/9101-11.jpg', 200000);
+         (9101, 1920, 1440, 'webp', 'v/9101-1920.webp', 300000),
+         (9101, 1920, 1440, 'jpeg', 'v/9101-1920.jpg', 320000);
        UPDATE articles SET lead_media_id = 9101 WHERE id = ${en.id};`);
   const h = head(await html(`${en.url}?x=1`));
   integrated(h, 'seo_article');
-  assert.deepEqual(h.meta('og:image'), [`${srv.url}/media/v/9101-169.jpg`]);
-  assert.ok(Number(h.meta('og:image:width')[0]) >= 1200);
+  assert.deepEqual(h.meta('og:image'), [`${srv.url}/media/v/9101-1280.jpg`]);
+  assert.deepEqual(h.meta('og:image:width'), ['1280']);
+  assert.deepEqual(h.meta('og:image:height'), ['960']);
   assert.deepEqual(h.meta('og:image:alt'), ['Harbour at dawn']);
   assert.deepEqual(h.meta('twitter:card'), ['summary_large_image']);
   const [art] = h.typed('NewsArticle');
-  const ratios = art.image.map((i) => Math.round((i.width / i.height) * 100) / 100);
-  assert.deepEqual(ratios, [1.78, 1.33, 1]);
-  for (const i of art.image) {
-    assert.equal(i['@type'], 'ImageObject');
-    assert.ok(i.width >= 1200, `${i.url} is ${i.width} px wide`);
-    assert.ok(i.url.startsWith(`${srv.url}/media/`));
-  }
+  assert.deepEqual(art.image, [{
+    '@type': 'ImageObject', url: `${srv.url}/media/v/9101-1920.jpg`, width: 1920, height: 1440,
+    caption: 'The harbour', creditText: 'Photo: A. Example',
+  }]);
   const month = en.published_at.slice(0, 7);
   const sm = await xml(`/sitemaps/${month}.xml?x=1`);
   assert.match(sm, new RegExp(`<loc>${srv.url}${en.url}</loc><lastmod>[^<]+</lastmod>`

@@ -145,3 +145,31 @@ test('HEAD answers like GET without a body', async () => {
   assert.equal(res.status, 200);
   assert.equal(await res.text(), '');
 });
+
+test('default memory limit: 8 KB cookies and 15 KB of headers are served, kept alive', async () => {
+  // The defaults (http.connection_memory_limit = 24k, max_header_bytes =
+  // 16k): libmicrohttpd reads every header into the connection's pool.
+  const plain = await startServer({ demo: true });
+  try {
+    const cookie = `session=${'c'.repeat(8 * 1024)}`;
+    const home = await fetch(`${plain.url}/`, { headers: { cookie } });
+    assert.equal(home.status, 200);
+    assert.match(await home.text(), /<\/html>/);
+    // two requests on one connection, each with 15 KB of headers in
+    // all, the second after a full page: the pool is reused between them
+    const big = `X-A: ${'a'.repeat(7000)}\r\nX-B: ${'b'.repeat(7000)}\r\nCookie: k=${'k'.repeat(800)}\r\n`;
+    const one = `GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: identity\r\n${big}\r\n`;
+    const r = await rawRequest(plain.port, one + one.replace('GET / ', 'GET /healthz ')
+      .replace('Host: x\r\n', 'Host: x\r\nConnection: close\r\n'));
+    assert.equal(r.status, 200, r.data.slice(0, 200));
+    assert.match(r.data, /<\/html>/);
+    assert.match(r.data, /\r\n\r\nok\n$/, 'the second request on the connection answered');
+    // just over 16k of headers: 431 (or a close), never a crash
+    const over = await rawRequest(plain.port,
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(9000)}\r\nX-B: ${'b'.repeat(8000)}\r\n\r\n`);
+    assert.ok(over.status === 431 || (over.closed && over.status === null), `status ${over.status}`);
+    assert.equal((await fetch(`${plain.url}/healthz`)).status, 200);
+  } finally {
+    await plain.stop();
+  }
+});

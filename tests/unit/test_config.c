@@ -51,7 +51,7 @@ static void test_example_file_loads(void **state)
 	if (rc)
 		fail_msg("%s", e.msg);
 	assert_int_equal(config_validate(c, &e), 0);
-	assert_int_equal(c->connection_memory_limit, 65536);
+	assert_int_equal(c->connection_memory_limit, 24576);
 	assert_int_equal(c->max_body_bytes, 2 * 1024 * 1024);
 	assert_string_equal(config_edition_find(c, "ru")->name, "Русский");
 	config_free(c);

@@ -12,6 +12,7 @@
 
 #include "demo/demo.h"
 #include "demo/internal.h"
+#include "search/search.h"
 #include "store/store.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -727,6 +728,28 @@ static void test_demo_generate(void **state)
 							   &tr, &e),
 				 0);
 		assert_non_null(strstr(tr.slug, "synthetic-en-"));
+		/* bulk-inserted: no revision yet */
+		struct store_revision *revs;
+		size_t n_revs;
+		assert_int_equal(store_revision_list(s, a, full.id, &revs,
+						     &n_revs, &e),
+				 0);
+		assert_int_equal(n_revs, 0);
+		/* searchable by its whole title as soon as demo_generate
+		 * returns */
+		char *match;
+		assert_int_equal(
+			search_query_build(a, full.title, 0, &match, &e), 0);
+		struct store_search_query q = {
+			.edition = "ru", .match = match, .limit = 100};
+		struct store_search_hit *hits;
+		size_t n_hits, total;
+		assert_int_equal(
+			store_search(s, a, &q, &hits, &n_hits, &total, &e), 0);
+		int found = 0;
+		for (size_t k = 0; k < n_hits; k++)
+			found = found || hits[k].art.id == full.id;
+		assert_true(found);
 		checked = 1;
 	}
 	assert_true(checked);

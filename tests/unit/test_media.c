@@ -4,9 +4,12 @@
  * bodies, the path layout, srcset URLs, the library queries on an
  * in-memory store, and media_process with images made here by libvips:
  * variants for a 2000 x 1500 JPEG (widths 320..1920, WebP and JPEG, no
- * EXIF left), no upscaling of a 100 x 100 PNG, EXIF rotation, alpha, a
- * GIF, and refusals that leave no file behind (truncated JPEG, HTML,
- * a decompression-bomb PNG header).
+ * EXIF left) and its 16:9, 4:3 and 1:1 crops 1200 px wide, no upscaling
+ * of a 100 x 100 PNG (crops as large as it allows), EXIF rotation,
+ * alpha, a GIF, crops that keep an off-centre subject (attention, not
+ * the centre), crop sizes, and refusals that leave no file behind
+ * (truncated JPEG, HTML, a decompression-bomb PNG header). libvips is
+ * loaded lazily: media_init alone does not load it.
  *
  * Test images are generated at run time; nothing binary is committed.
  */
@@ -445,6 +448,11 @@ static void test_paths(void **state)
 	assert_true(media_path_valid("2024/05/0123456789abcdef/orig.jpg"));
 	assert_true(media_path_valid("2024/12/0123456789abcdef/1920.webp"));
 	assert_true(media_path_valid("2024/01/0123456789abcdef/100.jpg"));
+	assert_true(media_path_valid("2024/01/0123456789abcdef/16x9.jpg"));
+	assert_true(media_path_valid("2024/01/0123456789abcdef/4x3.jpg"));
+	assert_true(media_path_valid("2024/01/0123456789abcdef/1x1.jpg"));
+	assert_false(
+		media_path_is_original("2024/05/0123456789abcdef/1x1.jpg"));
 	assert_true(
 		media_path_is_original("2024/05/0123456789abcdef/orig.gif"));
 	assert_false(
@@ -466,6 +474,10 @@ static void test_paths(void **state)
 		"2024/05/0123456789abcdef/orig.jpg.php",
 		"2024/05/0123456789abcdef/0320.jpg",
 		"2024/05/0123456789abcdef/320.png",
+		"2024/05/0123456789abcdef/16x9.webp",
+		"2024/05/0123456789abcdef/16x10.jpg",
+		"2024/05/0123456789abcdef/2x1.jpg",
+		"2024/05/0123456789abcdef/1x1.jpg.jpg",
 		"2024/05/0123456789abcdef/.320.jpg.Ab12Cd",
 		"2024/05/0123456789abcdef/320.jpg\n",
 		"2024/05/0123456789abcdef",
@@ -487,13 +499,22 @@ static void test_srcset(void **state)
 {
 	struct fx *f = *state;
 	struct store_media_variant v[] = {
-		{640, 480, "webp", "2024/05/0123456789abcdef/640.webp", 10},
-		{320, 240, "jpeg", "2024/05/0123456789abcdef/320.jpg", 10},
-		{320, 240, "webp", "2024/05/0123456789abcdef/320.webp", 10},
-		{640, 480, "jpeg", "2024/05/0123456789abcdef/640.jpg", 10},
-		{960, 720, "jpeg", "../../etc/passwd", 10},
-		{1280, 960, "jpeg", "2024/05/0123456789abcdef/1280.jpg", 10},
-		{1280, 960, "webp", "2024/05/0123456789abcdef/1280.webp", 10},
+		{640, 480, "webp", "2024/05/0123456789abcdef/640.webp", 10, ""},
+		{320, 240, "jpeg", "2024/05/0123456789abcdef/320.jpg", 10, ""},
+		{320, 240, "webp", "2024/05/0123456789abcdef/320.webp", 10, ""},
+		{640, 480, "jpeg", "2024/05/0123456789abcdef/640.jpg", 10, ""},
+		{960, 720, "jpeg", "../../etc/passwd", 10, ""},
+		{1280, 960, "jpeg", "2024/05/0123456789abcdef/1280.jpg", 10,
+		 ""},
+		{1280, 960, "webp", "2024/05/0123456789abcdef/1280.webp", 10,
+		 ""},
+		/* crops: never in a srcset (they cut the picture) */
+		{1200, 675, "jpeg", "2024/05/0123456789abcdef/16x9.jpg", 10,
+		 "16:9"},
+		{1200, 900, "jpeg", "2024/05/0123456789abcdef/4x3.jpg", 10,
+		 "4:3"},
+		{1000, 1000, "jpeg", "2024/05/0123456789abcdef/1x1.jpg", 10,
+		 "1:1"},
 	};
 	struct store_media m = {0};
 	m.path = "2024/05/0123456789abcdef/orig.jpg";
@@ -513,6 +534,12 @@ static void test_srcset(void **state)
 			    "/media/2024/05/0123456789abcdef/640.jpg 640w, "
 			    "/media/2024/05/0123456789abcdef/1280.jpg 1280w");
 	assert_string_equal(fb, "/media/2024/05/0123456789abcdef/1280.jpg");
+	/* only crops: nothing to show in a <picture> */
+	m.variants = v + 7;
+	m.n_variants = 3;
+	assert_int_equal(media_srcset(f->a, &m, "/media", &ws, &js, &fb),
+			 ERR_NOTFOUND);
+	m.variants = v;
 	/* narrow image: the widest JPEG; absolute prefix; NULL outs */
 	m.n_variants = 4;
 	assert_int_equal(media_srcset(f->a, &m, "https://cdn.example/m", NULL,
@@ -550,6 +577,45 @@ static void check_no_exif(const char *path)
 	free(b);
 }
 
+/* The crops of m are its last three variants: 16:9, 4:3, 1:1, JPEG
+ * files of sizes[k][0] x sizes[k][1] (the decoded file agrees), no
+ * metadata. */
+static void check_crops(const struct fx *f, const struct store_media *m,
+			const int sizes[3][2])
+{
+	static const char *const aspects[] = {"16:9", "4:3", "1:1"};
+	static const char *const names[] = {"/16x9.jpg", "/4x3.jpg",
+					    "/1x1.jpg"};
+	assert_true(m->n_variants >= 3);
+	for (size_t k = 0; k < 3; k++) {
+		const struct store_media_variant *v =
+			&m->variants[m->n_variants - 3 + k];
+		assert_non_null(v->aspect);
+		assert_string_equal(v->aspect, aspects[k]);
+		assert_string_equal(v->format, "jpeg");
+		assert_true(media_path_valid(v->path));
+		assert_non_null(strstr(v->path, names[k]));
+		assert_int_equal(v->width, sizes[k][0]);
+		assert_int_equal(v->height, sizes[k][1]);
+		char p[512];
+		snprintf(p, sizeof p, "%s/%s", f->media, v->path);
+		struct stat st;
+		assert_int_equal(stat(p, &st), 0);
+		assert_int_equal(st.st_size, v->bytes);
+		size_t len;
+		char *b = read_file(p, &len);
+		assert_int_equal(media_sniff(b, len), MEDIA_JPEG);
+		free(b);
+		VipsImage *im = vips_image_new_from_file(p, NULL);
+		assert_non_null(im);
+		assert_int_equal(im->Xsize, sizes[k][0]);
+		assert_int_equal(im->Ysize, sizes[k][1]);
+		assert_int_equal(im->Bands, 3);
+		g_object_unref(im);
+		check_no_exif(p);
+	}
+}
+
 static void test_process_large(void **state)
 {
 	struct fx *f = *state;
@@ -572,13 +638,15 @@ static void test_process_large(void **state)
 	assert_string_equal(m.path, want);
 	assert_int_equal(m.created_at, T_NOW);
 	static const int widths[] = {320, 640, 960, 1280, 1920};
-	assert_int_equal(m.n_variants, 10);
+	/* 5 widths x (WebP, JPEG), then the three crops */
+	assert_int_equal(m.n_variants, 13);
 	for (size_t i = 0; i < 5; i++) {
 		for (int k = 0; k < 2; k++) {
 			const struct store_media_variant *v =
 				&m.variants[2 * i + (size_t)k];
 			assert_int_equal(v->width, widths[i]);
 			assert_int_equal(v->height, widths[i] * 3 / 4);
+			assert_string_equal(v->aspect, "");
 			assert_string_equal(v->format, k ? "jpeg" : "webp");
 			assert_true(media_path_valid(v->path));
 			char p[512];
@@ -594,7 +662,10 @@ static void test_process_large(void **state)
 			free(b);
 		}
 	}
-	/* the original is stored byte for byte; 11 files, no temp left */
+	/* crops 1200 px wide: 1200 x 675, 1200 x 900, 1200 x 1200 */
+	static const int crops[3][2] = {{1200, 675}, {1200, 900}, {1200, 1200}};
+	check_crops(f, &m, crops);
+	/* the original is stored byte for byte; 14 files, no temp left */
 	char p[512];
 	snprintf(p, sizeof p, "%s/%s", f->media, m.path);
 	size_t len;
@@ -602,7 +673,7 @@ static void test_process_large(void **state)
 	assert_int_equal(len, j.len);
 	assert_memory_equal(b, j.data, len);
 	free(b);
-	assert_int_equal(count_files(f->media), 11);
+	assert_int_equal(count_files(f->media), 14);
 
 	/* serving: open a variant; refuse an original's symlink twin */
 	int fd;
@@ -657,24 +728,30 @@ static void test_process_small_no_upscale(void **state)
 		media_process(f->a, f->media, p.data, p.len, T_NOW, &m, &e), 0);
 	assert_string_equal(m.mime, "image/png");
 	assert_int_equal(m.width, 100);
-	/* one variant at its own size, in both formats; nothing wider */
-	assert_int_equal(m.n_variants, 2);
-	for (size_t i = 0; i < m.n_variants; i++) {
+	/* one variant at its own size, in both formats; nothing wider;
+	 * crops as large as the image allows, never upscaled */
+	assert_int_equal(m.n_variants, 5);
+	for (size_t i = 0; i < 2; i++) {
 		assert_int_equal(m.variants[i].width, 100);
 		assert_int_equal(m.variants[i].height, 100);
 	}
-	assert_int_equal(count_files(f->media), 3);
+	static const int small[3][2] = {{100, 56}, {100, 75}, {100, 100}};
+	check_crops(f, &m, small);
+	assert_int_equal(count_files(f->media), 6);
 	g_free(p.data);
 
 	/* 700 px wide: 320, 640 and 700 */
 	p = png_make(700, 350, 0);
 	assert_int_equal(
 		media_process(f->a, f->media, p.data, p.len, T_NOW, &m, &e), 0);
-	assert_int_equal(m.n_variants, 6);
+	assert_int_equal(m.n_variants, 9);
 	assert_int_equal(m.variants[0].width, 320);
 	assert_int_equal(m.variants[2].width, 640);
 	assert_int_equal(m.variants[4].width, 700);
 	assert_int_equal(m.variants[4].height, 350);
+	/* the full height, as wide as each ratio allows */
+	static const int wide[3][2] = {{622, 350}, {466, 350}, {350, 350}};
+	check_crops(f, &m, wide);
 	g_free(p.data);
 }
 
@@ -689,7 +766,10 @@ static void test_process_rotate_alpha_gif(void **state)
 		media_process(f->a, f->media, j.data, j.len, T_NOW, &m, &e), 0);
 	assert_int_equal(m.width, 200);
 	assert_int_equal(m.height, 400);
-	assert_int_equal(m.n_variants, 2);
+	assert_int_equal(m.n_variants, 5);
+	/* crops of the turned picture: the full width */
+	static const int turned[3][2] = {{200, 113}, {200, 150}, {200, 200}};
+	check_crops(f, &m, turned);
 	assert_int_equal(m.variants[1].width, 200);
 	assert_int_equal(m.variants[1].height, 400);
 	char p[512];
@@ -697,11 +777,13 @@ static void test_process_rotate_alpha_gif(void **state)
 	check_no_exif(p);
 	g_free(j.data);
 
-	/* PNG with alpha: WebP keeps it, JPEG is flattened */
+	/* PNG with alpha: WebP keeps it, JPEG (and the crops) flattened */
 	struct img a = png_make(330, 100, 1);
 	assert_int_equal(
 		media_process(f->a, f->media, a.data, a.len, T_NOW, &m, &e), 0);
-	assert_int_equal(m.n_variants, 4);
+	assert_int_equal(m.n_variants, 7);
+	static const int alpha[3][2] = {{177, 100}, {133, 100}, {100, 100}};
+	check_crops(f, &m, alpha);
 	g_free(a.data);
 
 	/* an animated GIF: the first frame */
@@ -781,7 +863,7 @@ static void test_process_colour_spaces(void **state)
 			fprintf(stderr, "image %d: %s\n", i, e.msg);
 		assert_int_equal(rc, 0);
 		assert_int_equal(m.width, 400);
-		assert_int_equal(m.n_variants, 4);
+		assert_int_equal(m.n_variants, 7);
 		for (size_t k = 0; k < m.n_variants; k++) {
 			char p[512];
 			snprintf(p, sizeof p, "%s/%s", f->media,
@@ -791,7 +873,7 @@ static void test_process_colour_spaces(void **state)
 			assert_int_equal(v->BandFmt, VIPS_FORMAT_UCHAR);
 			/* JPEG: sRGB, 3 bands; WebP: 3 or 4 */
 			assert_true(v->Bands == 3 ||
-				    (v->Bands == 4 && k % 2 == 0));
+				    (v->Bands == 4 && k < 4 && k % 2 == 0));
 			g_object_unref(v);
 		}
 		g_free(in[i].data);
@@ -898,6 +980,119 @@ static void test_process_refused(void **state)
 	g_free(j.data);
 }
 
+/* ---- crops ---------------------------------------------------------- */
+
+static void test_crop_size(void **state)
+{
+	(void)state;
+	int w, h;
+	/* a big landscape: 1200 px wide, the ratio exact */
+	media_crop_size(4000, 3000, 16, 9, &w, &h);
+	assert_int_equal(w, 1200);
+	assert_int_equal(h, 675);
+	media_crop_size(4000, 3000, 1, 1, &w, &h);
+	assert_int_equal(w, 1200);
+	assert_int_equal(h, 1200);
+	/* a tall one: the full width when it is narrower than 1200 */
+	media_crop_size(900, 3000, 4, 3, &w, &h);
+	assert_int_equal(w, 900);
+	assert_int_equal(h, 675);
+	/* a wide strip: the full height sets the size, no upscaling */
+	media_crop_size(3000, 500, 16, 9, &w, &h);
+	assert_int_equal(w, 888);
+	assert_int_equal(h, 500);
+	media_crop_size(3000, 500, 1, 1, &w, &h);
+	assert_int_equal(w, 500);
+	assert_int_equal(h, 500);
+	/* exactly 1200 wide and 16:9 already */
+	media_crop_size(1200, 675, 16, 9, &w, &h);
+	assert_int_equal(w, 1200);
+	assert_int_equal(h, 675);
+	/* tiny and degenerate images still get at least 1 x 1 */
+	media_crop_size(1, 1, 16, 9, &w, &h);
+	assert_int_equal(w, 1);
+	assert_int_equal(h, 1);
+	media_crop_size(1, 5000, 16, 9, &w, &h);
+	assert_int_equal(w, 1);
+	assert_int_equal(h, 1);
+	media_crop_size(5000, 1, 1, 1, &w, &h);
+	assert_int_equal(w, 1);
+	assert_int_equal(h, 1);
+	/* never bigger than the image, for every ratio and many sizes */
+	static const int r[3][2] = {{16, 9}, {4, 3}, {1, 1}};
+	for (int iw = 1; iw < 3000; iw += 37)
+		for (int ih = 1; ih < 3000; ih += 53)
+			for (int k = 0; k < 3; k++) {
+				media_crop_size(iw, ih, r[k][0], r[k][1], &w,
+						&h);
+				assert_true(w >= 1 && w <= iw &&
+					    w <= MEDIA_CROP_WIDTH);
+				assert_true(h >= 1 && h <= ih);
+				/* ratio within 1% once both sides are big
+				 * enough for whole pixels to allow it */
+				if (h >= 100 && w >= 100) {
+					double q = (double)w * r[k][1] /
+						   ((double)h * r[k][0]);
+					assert_true(q > 0.99 && q < 1.01);
+				}
+			}
+}
+
+/* A 2000 x 1000 grey picture with a red square near its right edge: the
+ * square crop must keep the square (attention), where a centre crop
+ * (x 500..1500) would cut it away. */
+static void test_crop_attention(void **state)
+{
+	struct fx *f = *state;
+	VipsImage *grey, *grey3, *grey8, *bg, *patch, *ink, *ink8, *inkc,
+		*scene;
+	assert_int_equal(vips_black(&grey, 2000, 1000, NULL), 0);
+	assert_int_equal(vips_linear1(grey, &grey3, 1.0, 120.0, NULL), 0);
+	assert_int_equal(vips_cast_uchar(grey3, &grey8, NULL), 0);
+	VipsImage *bands[3] = {grey8, grey8, grey8};
+	assert_int_equal(vips_bandjoin(bands, &bg, 3, NULL), 0);
+	/* the subject: a 240 px red square with a texture */
+	patch = img_make(240, 240, 0);
+	double red[3] = {1.0, 0.2, 0.2}, add[3] = {140.0, 0.0, 0.0};
+	assert_int_equal(vips_linear(patch, &ink, red, add, 3, NULL), 0);
+	assert_int_equal(vips_cast_uchar(ink, &ink8, NULL), 0);
+	assert_int_equal(vips_copy(ink8, &inkc, "interpretation",
+				   VIPS_INTERPRETATION_sRGB, NULL),
+			 0);
+	assert_int_equal(vips_insert(bg, inkc, &scene, 1700, 380, NULL), 0);
+	struct img j;
+	assert_int_equal(
+		vips_jpegsave_buffer(scene, &j.data, &j.len, "Q", 92, NULL), 0);
+	VipsImage *drop[] = {grey, grey3, grey8, bg,   patch,
+			     ink,  ink8,  inkc,  scene};
+	for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
+		g_object_unref(drop[i]);
+
+	struct store_media m;
+	struct err e = {0};
+	assert_int_equal(
+		media_process(f->a, f->media, j.data, j.len, T_NOW, &m, &e), 0);
+	static const int sizes[3][2] = {{1200, 675}, {1200, 900}, {1000, 1000}};
+	check_crops(f, &m, sizes);
+	/* in the 1:1 crop, somewhere red is far above green: the square */
+	char p[512];
+	snprintf(p, sizeof p, "%s/%s", f->media,
+		 m.variants[m.n_variants - 1].path);
+	VipsImage *c = vips_image_new_from_file(p, NULL), *r0, *g0, *diff;
+	assert_non_null(c);
+	assert_int_equal(vips_extract_band(c, &r0, 0, NULL), 0);
+	assert_int_equal(vips_extract_band(c, &g0, 1, NULL), 0);
+	assert_int_equal(vips_subtract(r0, g0, &diff, NULL), 0);
+	double most = 0;
+	assert_int_equal(vips_max(diff, &most, NULL), 0);
+	assert_true(most > 100);
+	g_object_unref(diff);
+	g_object_unref(g0);
+	g_object_unref(r0);
+	g_object_unref(c);
+	g_free(j.data);
+}
+
 /* ---- the library in the store --------------------------------------- */
 
 static void test_library_store(void **state)
@@ -906,9 +1101,15 @@ static void test_library_store(void **state)
 	store *s;
 	struct err e = {0};
 	assert_int_equal(store_open(":memory:", &s, &e), 0);
-	struct store_media_variant v[2] = {
-		{320, 240, "webp", "2024/05/0123456789abcdef/320.webp", 5},
-		{320, 240, "jpeg", "2024/05/0123456789abcdef/320.jpg", 6},
+	/* stored in this order; read back width variants first (by
+	 * width), then the crops in the order they were added */
+	struct store_media_variant v[4] = {
+		{1200, 675, "jpeg", "2024/05/0123456789abcdef/16x9.jpg", 7,
+		 "16:9"},
+		{320, 240, "webp", "2024/05/0123456789abcdef/320.webp", 5, ""},
+		{320, 240, "jpeg", "2024/05/0123456789abcdef/320.jpg", 6, ""},
+		{1000, 1000, "jpeg", "2024/05/0123456789abcdef/1x1.jpg", 8,
+		 "1:1"},
 	};
 	const char *caps[] = {"Harbour at dawn", "City council 50%_off",
 			      "Dawn patrol"};
@@ -926,7 +1127,7 @@ static void test_library_store(void **state)
 		m.alt = "";
 		m.created_at = 1000 + i;
 		m.variants = v;
-		m.n_variants = 2;
+		m.n_variants = 4;
 		assert_int_equal(store_media_add(s, &m, &e), 0);
 		ids[i] = m.id;
 	}
@@ -935,7 +1136,12 @@ static void test_library_store(void **state)
 	snprintf(sha1, sizeof sha1, "%064d", 1);
 	assert_int_equal(store_media_find_sha256(s, f->a, sha1, &got, &e), 0);
 	assert_int_equal(got.id, ids[1]);
-	assert_int_equal(got.n_variants, 2);
+	assert_int_equal(got.n_variants, 4);
+	assert_string_equal(got.variants[0].aspect, "");
+	assert_string_equal(got.variants[1].aspect, "");
+	assert_string_equal(got.variants[2].aspect, "16:9");
+	assert_int_equal(got.variants[2].height, 675);
+	assert_string_equal(got.variants[3].aspect, "1:1");
 	assert_int_equal(store_media_find_sha256(s, f->a, "ff", &got, &e),
 			 ERR_NOTFOUND);
 
@@ -947,7 +1153,9 @@ static void test_library_store(void **state)
 	assert_int_equal(total, 3);
 	assert_int_equal(n, 3);
 	assert_int_equal(list[0].id, ids[2]); /* newest first */
-	assert_int_equal(list[0].n_variants, 2);
+	assert_int_equal(list[0].n_variants, 4);
+	assert_string_equal(list[0].variants[2].aspect, "16:9");
+	assert_string_equal(list[0].variants[3].aspect, "1:1");
 	flt.q = "dawn";
 	assert_int_equal(store_media_list(s, f->a, &flt, &list, &n, &total, &e),
 			 0);
@@ -978,6 +1186,11 @@ static void test_library_store(void **state)
 	assert_int_equal(store_media_get(s, f->a, ids[0], &got, &e), 0);
 	assert_string_equal(got.alt, "A boat");
 	assert_string_equal(got.credit, "Me");
+	assert_int_equal(got.n_variants, 4);
+	assert_string_equal(got.variants[0].format, "webp");
+	assert_string_equal(got.variants[2].aspect, "16:9");
+	assert_string_equal(got.variants[2].path,
+			    "2024/05/0123456789abcdef/16x9.jpg");
 	assert_int_equal(store_media_update(s, 999, "x", "y", "z", &e),
 			 ERR_NOTFOUND);
 	store_close(s);
@@ -989,6 +1202,20 @@ static int group_setup(void **state)
 	struct err e = {0};
 	if (media_init("test_media", &e)) {
 		fprintf(stderr, "%s\n", e.msg);
+		return -1;
+	}
+	/* media_init is cheap: libvips comes with the first upload (here
+	 * now, since the tests make their images with it first) */
+	if (media_vips_loaded()) {
+		fprintf(stderr, "media_init loaded libvips\n");
+		return -1;
+	}
+	if (media_vips_load(&e)) {
+		fprintf(stderr, "%s\n", e.msg);
+		return -1;
+	}
+	if (!media_vips_loaded() || media_vips_load(&e) != 0) {
+		fprintf(stderr, "libvips: not loaded once\n");
 		return -1;
 	}
 	return 0;
@@ -1022,6 +1249,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_process_colour_spaces,
 						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_process_refused, fx_setup,
+						fx_teardown),
+		cmocka_unit_test(test_crop_size),
+		cmocka_unit_test_setup_teardown(test_crop_attention, fx_setup,
 						fx_teardown),
 		cmocka_unit_test_setup_teardown(test_library_store, fx_setup,
 						fx_teardown),

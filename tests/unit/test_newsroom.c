@@ -1,8 +1,10 @@
 /*
  * test_newsroom.c - the newsroom's accounts machinery without HTTP:
  * session tokens, idle and absolute expiry driven by a fake clock on a
- * ":memory:" store, the login rate limiter, form bodies, and the checks
- * of `next` and redirect paths.
+ * ":memory:" store, the login rate limiter, form bodies, the checks
+ * of `next` and redirect paths, and the store calls behind newsroom
+ * pages: autosave revisions, tag management, the redirect list, ending a
+ * user's sessions.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -294,9 +296,28 @@ static void test_limiter_full_table(void **state)
 			newsroom_limiter_attempt(l, k, ip, T0 + i, NULL), 0);
 	}
 	newsroom_limiter_free(l);
-	assert_non_null(newsroom_limiter_process());
-	assert_ptr_equal(newsroom_limiter_process(),
-			 newsroom_limiter_process());
+}
+
+/* Two apps in one process (app->limiter each) do not share counters. */
+static void test_limiter_separate(void **state)
+{
+	(void)state;
+	struct newsroom_limit_policy p = {2, 100, 60};
+	struct newsroom_limiter *a = newsroom_limiter_new(&p);
+	struct newsroom_limiter *b = newsroom_limiter_new(&p);
+	assert_int_equal(
+		newsroom_limiter_attempt(a, "mira", "1.1.1.1", T0, NULL), 0);
+	assert_int_equal(
+		newsroom_limiter_attempt(a, "mira", "1.1.1.1", T0, NULL), 0);
+	int64_t retry = 0;
+	assert_int_equal(
+		newsroom_limiter_attempt(a, "mira", "1.1.1.1", T0, &retry), 1);
+	assert_true(retry > 0);
+	assert_int_equal(
+		newsroom_limiter_attempt(b, "mira", "1.1.1.1", T0, &retry), 0);
+	assert_int_equal(retry, 0);
+	newsroom_limiter_free(a);
+	newsroom_limiter_free(b);
 }
 
 static void test_form_parse(void **state)
@@ -407,6 +428,283 @@ static int group_setup(void **state)
 	return newsroom_crypto_init(&e);
 }
 
+/* ---- the store calls behind newsroom pages ----------------------- */
+
+/* Editions en and ru, and a draft article in en by f->uid with tags. */
+static int64_t fx_article(struct fx *f, const char *slug, const char *ed,
+			  struct store_tag *tags, size_t n_tags)
+{
+	struct err e = {0};
+	struct store_edition eds[] = {{"en", "English", "", 0},
+				      {"ru", "Русский", "/ru", 1}};
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(store_edition_upsert(f->s, &eds[i], &e), 0);
+	struct store_article art = {
+		.edition = (char *)ed,
+		.slug = (char *)slug,
+		.kind = "news",
+		.title = "Saved title",
+		.lead = "Saved lead.",
+		.body_md = "Saved text.",
+		.body_html = "<p>Saved text.</p>",
+		.status = STORE_STATUS_DRAFT,
+		.tags = tags,
+		.n_tags = n_tags,
+	};
+	if (store_article_save(f->s, &art, f->uid, &e))
+		fail_msg("save %s: %s", slug, e.msg);
+	return art.id;
+}
+
+static size_t fx_autosaves(struct fx *f, int64_t id)
+{
+	struct store_revision *revs;
+	size_t n, k = 0;
+	struct err e = {0};
+	assert_int_equal(store_revision_list(f->s, f->a, id, &revs, &n, &e), 0);
+	for (size_t i = 0; i < n; i++)
+		k += revs[i].autosave;
+	return k;
+}
+
+static void test_autosave_store(void **state)
+{
+	struct fx *f = *state;
+	struct err e = {0};
+	int64_t id = fx_article(f, "autosaved", "en", NULL, 0);
+	struct store_revision rv = {.article_id = id,
+				    .number = 1,
+				    .user_id = f->uid,
+				    .title = "Saved title",
+				    .lead = "",
+				    .body_md = "Typed on"};
+	int64_t ver = 0;
+	assert_int_equal(store_revision_autosave(f->s, &rv, 3, &ver, &e), 0);
+	assert_true(rv.id > 0);
+	assert_int_equal(rv.autosave, 1);
+	assert_int_equal(ver, 1);
+	int64_t first = rv.id;
+	/* the article and its version are untouched */
+	struct store_article art;
+	assert_int_equal(store_article_get(f->s, f->a, id, &art, &e), 0);
+	assert_int_equal(art.version, 1);
+	assert_string_equal(art.body_md, "Saved text.");
+	/* the same text again: the same row */
+	rv.id = 0;
+	assert_int_equal(store_revision_autosave(f->s, &rv, 3, NULL, &e), 0);
+	assert_int_equal(rv.id, first);
+	assert_int_equal(fx_autosaves(f, id), 1);
+	/* pending: the newest, by this user or by anyone */
+	struct store_revision p;
+	assert_int_equal(store_revision_autosave_pending(f->s, f->a, id, f->uid,
+							 &p, &e),
+			 0);
+	assert_int_equal(p.id, first);
+	assert_string_equal(p.body_md, "Typed on");
+	assert_int_equal(
+		store_revision_autosave_pending(f->s, f->a, id, 0, &p, &e), 0);
+	assert_int_equal(store_revision_autosave_pending(f->s, f->a, id,
+							 f->uid + 1, &p, &e),
+			 ERR_NOTFOUND);
+	/* only the newest `keep` stay */
+	char body[32];
+	int64_t last = 0;
+	for (int i = 0; i < 5; i++) {
+		snprintf(body, sizeof body, "Typed %d", i);
+		rv.body_md = body;
+		rv.id = 0;
+		assert_int_equal(
+			store_revision_autosave(f->s, &rv, 3, NULL, &e), 0);
+		last = rv.id;
+	}
+	assert_int_equal(fx_autosaves(f, id), 3);
+	struct store_revision gone;
+	assert_int_equal(store_revision_get(f->s, f->a, first, &gone, &e),
+			 ERR_NOTFOUND);
+	/* bad input */
+	rv.number = 2;
+	assert_int_equal(store_revision_autosave(f->s, &rv, 3, NULL, &e),
+			 ERR_INVALID);
+	rv.number = 0;
+	assert_int_equal(store_revision_autosave(f->s, &rv, 3, NULL, &e),
+			 ERR_INVALID);
+	rv.number = 1;
+	rv.article_id = id + 100;
+	assert_int_equal(store_revision_autosave(f->s, &rv, 3, NULL, &e),
+			 ERR_NOTFOUND);
+	rv.article_id = id;
+	rv.user_id = f->uid + 100;
+	assert_int_equal(store_revision_autosave(f->s, &rv, 3, NULL, &e),
+			 ERR_INVALID);
+	rv.user_id = f->uid;
+	rv.body_md = NULL;
+	assert_int_equal(store_revision_autosave(f->s, &rv, 3, NULL, &e),
+			 ERR_INVALID);
+	/* a save after autosaves over the same version: no clash of
+	 * numbers, and nothing is pending any more */
+	art.body_md = "Saved again.";
+	assert_int_equal(store_article_save(f->s, &art, f->uid, &e), 0);
+	assert_int_equal(art.version, 2);
+	assert_int_equal(store_revision_autosave_pending(f->s, f->a, id, f->uid,
+							 &p, &e),
+			 ERR_NOTFOUND);
+	/* an autosave over version 1 now: kept, and *version says 2 */
+	rv.body_md = "Late typing";
+	rv.id = 0;
+	assert_int_equal(store_revision_autosave(f->s, &rv, 3, &ver, &e), 0);
+	assert_int_equal(ver, 2);
+	assert_true(rv.id > last);
+	assert_int_equal(store_revision_autosave_pending(f->s, f->a, id, f->uid,
+							 &p, &e),
+			 0);
+	assert_int_equal(p.number, 1);
+}
+
+static int64_t fx_tag(struct fx *f, const char *ed, const char *slug,
+		      int64_t *count)
+{
+	struct store_tag_use *t;
+	size_t n, total;
+	struct err e = {0};
+	assert_int_equal(store_tag_list_all(f->s, f->a, ed, slug, 0, 0, &t, &n,
+					    &total, &e),
+			 0);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].tag.slug, slug)) {
+			if (count)
+				*count = t[i].articles;
+			return t[i].tag.id;
+		}
+	return 0;
+}
+
+static void test_tags_store(void **state)
+{
+	struct fx *f = *state;
+	struct err e = {0};
+	struct store_tag t1[] = {{.name = "Ports"}, {.name = "Harbours"}};
+	struct store_tag t2[] = {{.name = "Ports"}};
+	struct store_tag t3[] = {{.name = "Harbours"}};
+	struct store_tag t4[] = {{.name = "Порты"}};
+	fx_article(f, "one", "en", t1, 2);
+	fx_article(f, "two", "en", t2, 1);
+	fx_article(f, "three", "en", t3, 1);
+	fx_article(f, "four", "ru", t4, 1);
+	int64_t c = 0;
+	int64_t ports = fx_tag(f, "en", "ports", &c);
+	assert_true(ports > 0);
+	assert_int_equal(c, 2);
+	int64_t harb = fx_tag(f, "en", "harbours", &c);
+	assert_int_equal(c, 2);
+	int64_t ru = fx_tag(f, "ru", "porty", &c);
+	assert_true(ru > 0);
+	assert_int_equal(fx_tag(f, "en", "porty", NULL), 0);
+	struct store_tag_use *all;
+	size_t n, total;
+	assert_int_equal(store_tag_list_all(f->s, f->a, "en", "", 0, 1, &all,
+					    &n, &total, &e),
+			 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(total, 2);
+	assert_string_equal(all[0].tag.name, "Harbours"); /* by name */
+	/* rename; onto another tag's slug is a conflict */
+	assert_int_equal(store_tag_rename(f->s, ports, "Sea ports", NULL, &e),
+			 0);
+	assert_int_equal(fx_tag(f, "en", "sea-ports", &c), ports);
+	assert_int_equal(store_tag_rename(f->s, ports, "X", "harbours", &e),
+			 ERR_CONFLICT);
+	assert_int_equal(store_tag_rename(f->s, ports, "", NULL, &e),
+			 ERR_INVALID);
+	assert_int_equal(store_tag_rename(f->s, ports, "!!!", NULL, &e),
+			 ERR_INVALID);
+	assert_int_equal(store_tag_rename(f->s, 99999, "Y", NULL, &e),
+			 ERR_NOTFOUND);
+	/* merge: across editions or into itself is refused */
+	assert_int_equal(store_tag_merge(f->s, ports, ru, &e), ERR_INVALID);
+	assert_int_equal(store_tag_merge(f->s, ports, ports, &e), ERR_INVALID);
+	assert_int_equal(store_tag_merge(f->s, ports, harb, &e), 0);
+	assert_int_equal(fx_tag(f, "en", "sea-ports", NULL), 0);
+	assert_int_equal(fx_tag(f, "en", "harbours", &c), harb);
+	assert_int_equal(c, 3); /* "one" had both: counted once */
+	struct store_tag_use g;
+	assert_int_equal(store_tag_get(f->s, f->a, ports, &g, &e),
+			 ERR_NOTFOUND);
+	/* delete */
+	assert_int_equal(store_tag_delete(f->s, harb, &e), 0);
+	assert_int_equal(fx_tag(f, "en", "harbours", NULL), 0);
+	assert_int_equal(store_tag_delete(f->s, harb, &e), ERR_NOTFOUND);
+	struct store_article_filter flt = {.edition = "en", .status = -1};
+	struct store_article *list;
+	assert_int_equal(
+		store_article_list(f->s, f->a, &flt, &list, &n, NULL, &e), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(list[i].n_tags, 0);
+}
+
+static void test_redirects_store(void **state)
+{
+	struct fx *f = *state;
+	struct err e = {0};
+	char from[32];
+	for (int i = 0; i < 7; i++) {
+		snprintf(from, sizeof from, "/old/%d", i);
+		assert_int_equal(
+			store_redirect_add(f->s, from, "/new", 301, &e), 0);
+	}
+	assert_int_equal(store_redirect_add(f->s, "/else", "/x", 302, &e), 0);
+	struct store_redirect *rd;
+	size_t n, total;
+	assert_int_equal(store_redirect_list(f->s, f->a, "", 0, 5, &rd, &n,
+					     &total, &e),
+			 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(total, 8);
+	assert_int_equal(store_redirect_list(f->s, f->a, "/old/", 5, 5, &rd, &n,
+					     &total, &e),
+			 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(total, 7);
+	assert_int_equal(store_redirect_list(f->s, f->a, "/x", 0, 0, &rd, &n,
+					     NULL, &e),
+			 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rd[0].from_path, "/else");
+	assert_int_equal(rd[0].code, 302);
+	assert_int_equal(store_redirect_delete(f->s, "/else", &e), 0);
+	assert_int_equal(store_redirect_delete(f->s, "/else", &e),
+			 ERR_NOTFOUND);
+	char *to = NULL;
+	assert_int_equal(
+		store_redirect_find(f->s, f->a, "/else", &to, NULL, &e), 0);
+	assert_null(to);
+}
+
+static void test_session_delete_user(void **state)
+{
+	struct fx *f = *state;
+	struct err e = {0};
+	char tok[3][NEWSROOM_TOKEN_SIZE], csrf[NEWSROOM_TOKEN_SIZE];
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(newsroom_session_create(f->s, f->uid, T0, 3600,
+							 tok[i], csrf, &e),
+				 0);
+	char keep[NEWSROOM_HASH_SIZE];
+	newsroom_token_hash(tok[1], keep);
+	size_t n = 0;
+	assert_int_equal(store_session_delete_user(f->s, f->uid, keep, &n, &e),
+			 0);
+	assert_int_equal(n, 2);
+	assert_false(stored(f, tok[0]));
+	assert_true(stored(f, tok[1]));
+	assert_false(stored(f, tok[2]));
+	assert_int_equal(store_session_delete_user(f->s, f->uid, NULL, &n, &e),
+			 0);
+	assert_int_equal(n, 1);
+	assert_false(stored(f, tok[1]));
+	assert_int_equal(
+		store_session_delete_user(f->s, f->uid + 5, NULL, NULL, &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,9 +721,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limiter, fx_setup,
 						fx_teardown),
 		cmocka_unit_test(test_limiter_full_table),
+		cmocka_unit_test(test_limiter_separate),
 		cmocka_unit_test(test_form_parse),
 		cmocka_unit_test(test_next_valid),
 		cmocka_unit_test(test_redirect_check),
+		cmocka_unit_test_setup_teardown(test_autosave_store, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tags_store, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_redirects_store, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_session_delete_user,
+						fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }

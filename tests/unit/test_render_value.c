@@ -1,7 +1,8 @@
 /*
  * test_render_value.c - the template value tree (render/value.h):
  * insertion order, replacement, the hash index of large objects, string
- * ownership, truthiness.
+ * ownership, truthiness; and the JSON escaper the tree's strings go
+ * through in JSON-LD and the API.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,12 +10,55 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "render/escape.h"
 #include "render/value.h"
+#include "util/buf.h"
 #include "util/arena.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/* JSON escaping (render/escape.c): runs of plain text copied whole,
+ * every special character escaped at any place in a run. */
+static void test_escape_json(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(0);
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"", ""},
+		{"plain text", "plain text"},
+		{"a\"b", "a\\\"b"},
+		{"\"lead", "\\\"lead"},
+		{"tail\\", "tail\\\\"},
+		{"</script>", "\\u003c/script>"},
+		{"line\nbreak\ttab\rcr", "line\\nbreak\\ttab\\rcr"},
+		{"\x01\x1f\x7f~", "\\u0001\\u001f\\u007f~"},
+		{"Мир <b> \xe2\x80\xa8 end", "Мир \\u003cb> \\u2028 end"},
+		{"bad \xff byte", "bad \\ufffd byte"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf b;
+		buf_init(&b, a);
+		render_escape_json(&b, cases[i].in, strlen(cases[i].in));
+		assert_string_equal(b.data, cases[i].out);
+	}
+	/* a long run with one quote in the middle */
+	char in[3001], out[3003];
+	memset(in, 'x', 3000);
+	in[3000] = '\0';
+	in[1500] = '"';
+	memcpy(out, in, 1500);
+	out[1500] = '\\';
+	memcpy(out + 1501, in + 1500, 1501);
+	struct buf b;
+	buf_init(&b, a);
+	render_escape_json(&b, in, 3000);
+	assert_string_equal(b.data, out);
+	arena_free(a);
+}
 
 static void test_obj_order_and_replace(void **state)
 {
@@ -143,6 +187,7 @@ static void test_truthy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_json),
 		cmocka_unit_test(test_obj_order_and_replace),
 		cmocka_unit_test(test_obj_large),
 		cmocka_unit_test(test_strings),

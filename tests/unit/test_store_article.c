@@ -1,8 +1,9 @@
 /*
  * test_store_article.c - articles in the SQLite store: save/get/list with
  * every filter, version and slug conflicts, revisions, tags, the
- * scheduler, view counts, bulk loading, Unicode, and readers and writers
- * on many threads. Each test runs on ":memory:" and on a file.
+ * scheduler, view counts, bulk loading (store_article_insert_many too),
+ * Unicode, and readers and writers on many threads. Each test runs on
+ * ":memory:" and on a file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,9 @@
 #include <cmocka.h>
 
 #include "test_store.h"
+
+#include "search/search.h"
+#include "util/buf.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -714,6 +718,253 @@ static void test_bulk_5000(void **state)
 	assert_int_equal(store_check(t->s, &e), 0);
 }
 
+/* ---- insert_many ---------------------------------------------------- */
+
+static size_t count_all(struct ts *t)
+{
+	struct store_article *l;
+	size_t total = 0;
+	list_ok(t, (struct store_article_filter){.status = -1}, &l, &total);
+	return total;
+}
+
+/* Slugs of the en or ru hits for `words`, space-separated. */
+static const char *search_slugs(struct ts *t, const char *ed, const char *words)
+{
+	struct err e = {0};
+	char *match;
+	if (search_query_build(t->a, words, 0, &match, &e))
+		fail_msg("query %s: %s", words, e.msg);
+	struct store_search_query q = {
+		.edition = ed, .match = match, .by_date = 1};
+	struct store_search_hit *h;
+	size_t n, total;
+	if (store_search(t->s, t->a, &q, &h, &n, &total, &e))
+		fail_msg("search %s: %s", words, e.msg);
+	struct buf b;
+	buf_init(&b, t->a);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", h[i].art.slug);
+	return b.data;
+}
+
+/* Everything store_article_get gives, except what differs between two
+ * articles saved the same way: id, slug, group, times. */
+static void same_article(const struct store_article *a,
+			 const struct store_article *b)
+{
+	assert_string_equal(a->edition, b->edition);
+	assert_string_equal(a->kind, b->kind);
+	assert_string_equal(a->title, b->title);
+	assert_string_equal(a->lead, b->lead);
+	assert_string_equal(a->body_md, b->body_md);
+	assert_string_equal(a->body_html, b->body_html);
+	assert_int_equal(a->rubric_id, b->rubric_id);
+	assert_int_equal(a->status, b->status);
+	assert_int_equal(a->publish_at, b->publish_at);
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->featured, b->featured);
+	assert_int_equal(a->breaking, b->breaking);
+	assert_int_equal(a->pinned, b->pinned);
+	assert_string_equal(a->seo_title, b->seo_title);
+	assert_string_equal(a->seo_description, b->seo_description);
+	assert_int_equal(a->lead_media_id, b->lead_media_id);
+	assert_string_equal(a->correction, b->correction);
+	assert_int_equal(a->correction_at, b->correction_at);
+	assert_int_equal(a->n_authors, b->n_authors);
+	for (size_t i = 0; i < a->n_authors; i++)
+		assert_int_equal(a->author_ids[i], b->author_ids[i]);
+	assert_int_equal(a->n_tags, b->n_tags);
+	for (size_t i = 0; i < a->n_tags; i++) {
+		assert_int_equal(a->tags[i].id, b->tags[i].id);
+		assert_string_equal(a->tags[i].name, b->tags[i].name);
+		assert_string_equal(a->tags[i].slug, b->tags[i].slug);
+	}
+}
+
+static void test_insert_many(void **state)
+{
+	struct ts *t = *state;
+	struct err e = {0};
+	ts_seed(t);
+	int64_t au[] = {t->author2, t->author1};
+	struct store_tag tg_en[] = {{.name = "Wind farms"}, {.name = "Grid"}};
+	struct store_tag tg_ru[] = {{.name = "Ветряки"}};
+	struct store_article proto =
+		art_new("en", "saved-one", "Quellbrook turbines");
+	proto.body_md = "Turbines *hum* near Quellbrook harbour.";
+	proto.body_html = "<p>Turbines <em>hum</em> near Quellbrook "
+			  "harbour.</p>";
+	proto.rubric_id = t->rubric1;
+	proto.author_ids = au;
+	proto.n_authors = 2;
+	proto.tags = tg_en;
+	proto.n_tags = 2;
+	proto.featured = 1;
+	proto.seo_title = "SEO";
+	proto.correction = "Fixed a name.";
+	proto.correction_at = 900;
+
+	/* the reference: one article through store_article_save */
+	struct store_article saved = proto;
+	save_ok(t, &saved);
+	size_t before = count_all(t);
+
+	/* a pair, a second English article without a publish time and a
+	 * translation joining the saved article's group */
+	struct store_article arts[4];
+	arts[0] = proto;
+	arts[0].slug = "many-one";
+	arts[1] = art_new("ru", "many-odin", "Турбины Квеллбрука");
+	arts[1].body_md = "Турбины *гудят* у гавани Квеллбрука.";
+	arts[1].translation_group = STORE_GROUP_PREVIOUS;
+	arts[1].author_ids = au;
+	arts[1].n_authors = 1;
+	arts[1].tags = tg_ru;
+	arts[1].n_tags = 1;
+	arts[2] = art_new("en", "many-two", "Ferry timetable");
+	arts[2].publish_at = 0;
+	arts[3] = art_new("ru", "saved-odin", "Перевод");
+	arts[3].translation_group = saved.translation_group;
+	int64_t t0 = (int64_t)time(NULL);
+	if (store_article_insert_many(t->s, arts, 4, &e))
+		fail_msg("insert_many: %s", e.msg);
+	assert_int_equal(count_all(t), before + 4);
+	assert_int_equal(arts[0].id, saved.id + 1);
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(arts[i].id, arts[i - 1].id + 1);
+	assert_int_equal(arts[0].translation_group, arts[0].id);
+	assert_int_equal(arts[1].translation_group, arts[0].id);
+	assert_int_equal(arts[2].translation_group, arts[2].id);
+	assert_int_equal(arts[3].translation_group, saved.id);
+	assert_int_equal(arts[0].version, 1);
+	assert_true(arts[0].created_at >= t0 && arts[0].updated_at >= t0);
+	assert_int_equal(arts[0].publish_at, 1000);
+	assert_true(arts[2].publish_at >= t0); /* published: "now" */
+
+	/* the same rows a save gives, except for the revision */
+	struct store_article a1, a2;
+	assert_int_equal(store_article_get(t->s, t->a, saved.id, &a1, &e), 0);
+	assert_int_equal(store_article_get(t->s, t->a, arts[0].id, &a2, &e), 0);
+	same_article(&a1, &a2);
+	assert_string_equal(a2.slug, "many-one");
+	assert_int_equal(a2.created_at, arts[0].created_at);
+	struct store_article tr;
+	assert_int_equal(store_article_translation(t->s, t->a, arts[0].id, "ru",
+						   &tr, &e),
+			 0);
+	assert_string_equal(tr.slug, "many-odin");
+	assert_int_equal(tr.n_tags, 1);
+	assert_string_equal(tr.tags[0].name, "Ветряки");
+	assert_int_equal(store_article_translation(t->s, t->a, saved.id, "ru",
+						   &tr, &e),
+			 0);
+	assert_string_equal(tr.slug, "saved-odin");
+	struct store_revision *revs;
+	size_t n;
+	assert_int_equal(
+		store_revision_list(t->s, t->a, saved.id, &revs, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(
+		store_revision_list(t->s, t->a, arts[0].id, &revs, &n, &e), 0);
+	assert_int_equal(n, 0);
+	/* a later edit works and starts the history */
+	a2.title = "Quellbrook turbines, updated";
+	assert_int_equal(store_article_save(t->s, &a2, 0, &e), 0);
+	assert_int_equal(a2.version, 2);
+	assert_int_equal(
+		store_revision_list(t->s, t->a, arts[0].id, &revs, &n, &e), 0);
+	assert_int_equal(n, 1);
+
+	/* searchable like a saved article: body, authors (meta) and tags */
+	assert_string_equal(search_slugs(t, "en", "Quellbrook"),
+			    "many-one saved-one");
+	assert_string_equal(search_slugs(t, "en", "Alston farms"),
+			    "many-one saved-one");
+	assert_string_equal(search_slugs(t, "ru", "Квеллбрука"), "many-odin");
+	assert_string_equal(search_slugs(t, "ru", "Петров"), "many-odin");
+	assert_string_equal(search_slugs(t, "en", "timetable"), "many-two");
+	assert_int_equal(store_check(t->s, &e), 0);
+}
+
+static void test_insert_many_errors(void **state)
+{
+	struct ts *t = *state;
+	struct err e = {0};
+	ts_seed(t);
+	assert_int_equal(store_article_insert_many(t->s, NULL, 0, &e), 0);
+	struct store_article arts[3] = {
+		art_new("en", "e-one", "One"),
+		art_new("en", "e-two", "Two"),
+		art_new("en", "e-three", "Three"),
+	};
+	size_t before = count_all(t);
+
+	/* a slug taken inside the call: nothing of it is kept */
+	arts[2].slug = "e-one";
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+			 ERR_CONFLICT);
+	assert_non_null(strstr(e.msg, "article 2 of the batch (en/e-one)"));
+	assert_int_equal(count_all(t), before);
+	assert_int_equal(arts[0].id, 0);
+	arts[2].slug = "e-three";
+
+	/* checked before anything is written */
+	arts[1].title = "";
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+			 ERR_INVALID);
+	assert_non_null(strstr(e.msg, "article 1 of the batch (en/e-two)"));
+	assert_non_null(strstr(e.msg, "title"));
+	arts[1].title = "Two";
+	arts[1].id = 7;
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+			 ERR_INVALID);
+	assert_non_null(strstr(e.msg, "id"));
+	arts[1].id = 0;
+	arts[0].translation_group = STORE_GROUP_PREVIOUS;
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+			 ERR_INVALID);
+	assert_non_null(strstr(e.msg, "translation_group"));
+	arts[0].translation_group = -5;
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+			 ERR_INVALID);
+	arts[0].translation_group = 0;
+
+	/* found while writing: an unknown edition and a bad reference */
+	arts[1].edition = "de";
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+			 ERR_INVALID);
+	assert_non_null(strstr(e.msg, "no edition de"));
+	arts[1].edition = "en";
+	arts[2].rubric_id = 424242;
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+			 ERR_INVALID);
+	assert_non_null(strstr(e.msg, "rubric_id"));
+	arts[2].rubric_id = 0;
+	assert_int_equal(count_all(t), before);
+	assert_int_equal(arts[0].id, 0);
+
+	/* in a bulk transaction a failed call drops only itself */
+	assert_int_equal(store_bulk_begin(t->s, &e), 0);
+	if (store_article_insert_many(t->s, arts, 2, &e))
+		fail_msg("insert_many: %s", e.msg);
+	struct store_article dup[2] = {art_new("en", "e-four", "Four"),
+				       art_new("en", "e-one", "Again")};
+	assert_int_equal(store_article_insert_many(t->s, dup, 2, &e),
+			 ERR_CONFLICT);
+	if (store_article_insert_many(t->s, &arts[2], 1, &e))
+		fail_msg("insert_many: %s", e.msg);
+	assert_int_equal(store_bulk_commit(t->s, &e), 0);
+	assert_int_equal(count_all(t), before + 3);
+	struct store_article got;
+	assert_int_equal(store_article_by_slug(t->s, t->a, "en", "e-four", &got,
+					       &e),
+			 ERR_NOTFOUND);
+	assert_string_equal(search_slugs(t, "en", "Three"), "e-three");
+	assert_string_equal(search_slugs(t, "en", "Four"), "");
+	assert_int_equal(store_check(t->s, &e), 0);
+}
+
 /* ---- threads -------------------------------------------------------- */
 
 struct thr {
@@ -817,6 +1068,8 @@ int main(void)
 		BOTH(test_publish_due_and_views),
 		BOTH(test_unicode_roundtrip),
 		BOTH(test_bulk_5000),
+		BOTH(test_insert_many),
+		BOTH(test_insert_many_errors),
 		BOTH(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

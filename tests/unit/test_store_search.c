@@ -19,6 +19,7 @@
 #include "app.h"
 #include "http/internal.h"
 #include "search/search.h"
+#include "store/internal.h"
 #include "util/buf.h"
 
 #include <pthread.h>
@@ -227,6 +228,95 @@ static void test_search_suggest(void **state)
 		if (n)
 			assert_non_null(strchr(h[0].snippet, ' '));
 	}
+}
+
+/* A suggestion page whose rank order is neither rowid order nor its
+ * reverse, with a prefix longer than any prefix index (store_search then
+ * reads all the hits in one statement): each hit keeps its own article,
+ * title and excerpt, and offset/limit pick from the ranked list. */
+static void test_search_suggest_page(void **state)
+{
+	struct ts *t = *state;
+	ts_seed(t);
+	struct store_article lead =
+		art_new("en", "keeper-retires", "Harbour notes",
+			"The old lighthousekeeper retired.", "");
+	save_ok(t, &lead);
+	struct store_article title = art_new(
+		"en", "keepers-gather", "Lighthousekeepers gather", "", "");
+	save_ok(t, &title);
+	static struct store_tag tags[] = {{.name = "Lighthousekeeping"}};
+	struct store_article meta =
+		art_new("en", "coast-walk", "A walk on the coast", "", "");
+	meta.tags = tags;
+	meta.n_tags = 1;
+	save_ok(t, &meta);
+	assert_true(lead.id < title.id && title.id < meta.id);
+
+	struct err e = {0};
+	char *match = NULL;
+	search_query_build(t->a, "lighthousekee", 1, &match, &e);
+	assert_non_null(match);
+	struct store_search_query q = {
+		.edition = "en", .match = match, .suggest = 1};
+	struct store_search_hit *h;
+	size_t n, total;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+	assert_int_equal(total, 3);
+	assert_int_equal(n, 3);
+	assert_string_equal(h[0].art.slug, "keepers-gather");
+	assert_string_equal(h[0].title_hl, "\x02Lighthousekeepers\x03 gather");
+	assert_string_equal(h[1].art.slug, "keeper-retires");
+	assert_string_equal(h[1].art.title, "Harbour notes");
+	assert_string_equal(h[1].title_hl, "Harbour notes");
+	assert_non_null(strstr(h[1].snippet, "\x02lighthousekeeper\x03"));
+	assert_string_equal(h[2].art.slug, "coast-walk");
+	assert_string_equal(h[2].title_hl, "A walk on the coast");
+	assert_int_equal(h[2].art.n_tags, 1);
+
+	q.offset = 1;
+	q.limit = 1;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+	assert_int_equal(total, 3);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].art.slug, "keeper-retires");
+	assert_non_null(strstr(h[0].snippet, "\x02lighthousekeeper\x03"));
+}
+
+/* Suggestions rank the newest STORE_SEARCH_MAX_SUGGEST_CANDIDATES
+ * matches, the results page the newest STORE_SEARCH_MAX_CANDIDATES: the
+ * counts say so, and the hits are the newest. */
+static void test_search_suggest_cap(void **state)
+{
+	struct ts *t = *state;
+	ts_seed(t);
+	size_t n_arts = STORE_SEARCH_MAX_SUGGEST_CANDIDATES + 5;
+	int64_t at = (int64_t)time(NULL) - 7200;
+	for (size_t i = 0; i < n_arts; i++) {
+		char slug[32];
+		snprintf(slug, sizeof slug, "lanternfish-%zu", i);
+		struct store_article art =
+			art_new("en", slug, "Lanternfish counted", "", "");
+		art.publish_at = at;
+		save_ok(t, &art);
+	}
+	struct err e = {0};
+	char *match = NULL;
+	search_query_build(t->a, "lanternf", 1, &match, &e);
+	struct store_search_query q = {
+		.edition = "en", .match = match, .suggest = 1, .limit = 3};
+	struct store_search_hit *h;
+	size_t n, total;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &n, &total, &e), 0);
+	assert_int_equal(total, STORE_SEARCH_MAX_SUGGEST_CANDIDATES);
+	assert_int_equal(n, 3);
+	/* equal ranks go by id: the first is the oldest candidate, which
+	 * is the sixth article when only the newest 300 were ranked */
+	assert_string_equal(h[0].art.slug, "lanternfish-5");
+	assert_string_equal(h[2].art.slug, "lanternfish-7");
+	size_t page_total;
+	find(t, "en", "lanternfish", NULL, &page_total);
+	assert_int_equal(page_total, n_arts);
 }
 
 static void test_search_meta(void **state)
@@ -708,6 +798,10 @@ static void test_search_reindex_concurrent(void **state)
 
 /* Migration 2 on a database written by a binary without search: the
  * articles already there become searchable. */
+/* Migration 2's C step (store_search_migrate) on a database that already
+ * has articles: the index of every edition is created and filled. The
+ * step runs on the raw database, as the migration runs it, after its SQL
+ * (search_indexes exists, empty); later migrations are not replayed. */
 static void test_search_migration(void **state)
 {
 	struct ts *t = *state;
@@ -740,17 +834,29 @@ static void test_search_migration(void **state)
 		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
 				 SQLITE_OK);
 	}
-	assert_int_equal(sqlite3_exec(db,
-				      "DROP TABLE search_indexes; PRAGMA "
-				      "user_version = 1",
+	assert_int_equal(sqlite3_exec(db, "BEGIN; DELETE FROM search_indexes",
 				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	if (store_search_migrate(db, &e))
+		fail_msg("migrate: %s", e.msg);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(store_open(path, &t->s, &e), 0);
-	assert_int_equal(store_schema_version(t->s), 2);
+	assert_int_equal(store_schema_version(t->s), store_migrations_latest());
 	assert_string_equal(find(t, "en", "partnership", NULL, NULL),
 			    "grid-blackout ferry-strike");
 	assert_string_equal(find(t, "ru", "олстон", NULL, NULL), "vybory");
+	/* suggestions too: the small table was filled as well */
+	char *match = NULL;
+	search_query_build(t->a, "blacko", 1, &match, &e);
+	struct store_search_query q = {
+		.edition = "en", .match = match, .suggest = 1};
+	struct store_search_hit *h;
+	size_t hn;
+	assert_int_equal(store_search(t->s, t->a, &q, &h, &hn, NULL, &e), 0);
+	assert_int_equal(hn, 1);
+	assert_string_equal(h[0].art.slug, "grid-blackout");
 }
 
 /* The HTML of highlighted text: everything escaped, then the markers. */
@@ -792,6 +898,9 @@ int main(void)
 		BOTH(test_search_basic),
 		BOTH(test_search_meta),
 		BOTH(test_search_suggest),
+		BOTH(test_search_suggest_page),
+		cmocka_unit_test_setup_teardown(test_search_suggest_cap,
+						ts_setup_mem, ts_teardown),
 		BOTH(test_search_highlight),
 		BOTH(test_search_follows_edits),
 		BOTH(test_search_visibility),

@@ -1,17 +1,24 @@
 /* editor.js - the article editor's script (newsroom/article_edit;
  * deferred, no dependencies). Never lose a word:
  *   - autosave: every AUTOSAVE_MS, when the text changed, the whole form
- *     goes to POST {id}/autosave (a new article becomes a draft on its
- *     first autosave and the page takes its URLs); the reply's version is
- *     written back into the form so that Save still works. A published or
- *     scheduled article is not autosaved to the server (readers would see
- *     half-written text): its changes stay in this browser until Save.
+ *     goes to POST {id}/autosave. A new article becomes a draft on its
+ *     first autosave and the page takes its URLs and version; after that
+ *     the server keeps each autosave as a revision beside the article
+ *     (published ones too) without touching the article or its version,
+ *     so Save still compares with what the page was opened at. When
+ *     someone else saved meanwhile (409) autosave stops: only Save may
+ *     go on, and it shows both texts.
  *   - a copy of the form in localStorage after each change, offered back
  *     when the page is opened again without it (a crash, a closed tab, a
  *     lost connection); dropped once the server has the text.
  *   - a warning before leaving the page with unsaved changes.
  *   - live preview: the text is rendered by the server (POST
  *     /newsroom/preview), the same renderer readers get.
+ *   - the lead image picker: a dialog over the media library's JSON
+ *     (GET /newsroom/media?format=json&q=&page=) with thumbnails, a
+ *     search by caption or alt text, more pages, and an upload that
+ *     selects what it uploaded; it fills the number field, which alone
+ *     is what the form sends (and all there is without script).
  * Everything here is an enhancement: the form works without it. */
 (function () {
 	'use strict';
@@ -121,10 +128,6 @@
 			dirty = false;
 			return;
 		}
-		if (live) {
-			say(msg('live'));
-			return;
-		}
 		inflight = true;
 		say(msg('saving'));
 		var sent = now;
@@ -140,22 +143,21 @@
 		}).then(function (r) {
 			inflight = false;
 			var j = r.j || {};
-			if (r.status === 200 && j.live) {
-				live = true;
-				say(msg('live'));
-				return;
-			}
 			if (r.status === 200 && j.ok) {
 				lastSent = sent;
 				if (content() === sent)
 					dirty = false;
-				if (j.id && id === '0')
+				if (j.created && j.id && id === '0') {
+					/* The new draft: its version is the form's from
+					 * now on. An autosave of an existing article
+					 * leaves the version alone. */
 					adopt(j.id);
-				if (j.version && form.elements.version)
-					form.elements.version.value = j.version;
-				var vl = d.querySelector('[data-version-label]');
-				if (vl && j.version)
-					vl.textContent = j.version;
+					if (j.version && form.elements.version)
+						form.elements.version.value = j.version;
+					var vl = d.querySelector('[data-version-label]');
+					if (vl && j.version)
+						vl.textContent = j.version;
+				}
 				if (!dirty)
 					drop(copyKey());
 				say(j.message || '');
@@ -165,7 +167,7 @@
 				return;
 			if (r.status === 409) {
 				stopped = true;
-				say(msg('conflict'));
+				say(j.error && j.error.message ? j.error.message : msg('conflict'));
 				return;
 			}
 			if (r.status === 403 || r.status === 404)
@@ -232,7 +234,141 @@
 		return msg('unsaved');
 	});
 
+	/* ---- the lead image picker ---- */
+	function picker() {
+		var field = form.querySelector('[data-media-field]');
+		var dlg = d.querySelector('[data-picker]');
+		if (!field || !dlg || typeof dlg.showModal !== 'function')
+			return; /* the number field does the job */
+		var input = field.querySelector('[data-media-input]');
+		var fig = field.querySelector('[data-media-preview]');
+		var img = field.querySelector('[data-media-img]');
+		var cap = field.querySelector('[data-media-caption]');
+		var grid = dlg.querySelector('[data-picker-grid]');
+		var more = dlg.querySelector('[data-picker-more]');
+		var pstatus = dlg.querySelector('[data-picker-status]');
+		var qIn = dlg.querySelector('[data-picker-q]');
+		var page = 1, query = '', seq = 0;
+		function dmsg(n) { return dlg.getAttribute('data-msg-' + n) || ''; }
+		function show(item) {
+			input.value = item ? String(item.id) : '';
+			if (item && item.src) {
+				if (!img) {
+					img = d.createElement('img');
+					img.width = 160;
+					img.setAttribute('data-media-img', '');
+					fig.insertBefore(img, cap);
+				}
+				img.src = item.src;
+				img.alt = item.alt || '';
+				cap.textContent = item.caption || '';
+				fig.hidden = false;
+			} else {
+				fig.hidden = true;
+			}
+			changed();
+		}
+		function tile(item) {
+			var li = d.createElement('li');
+			var b = d.createElement('button');
+			b.type = 'button';
+			b.setAttribute('data-media-id', item.id);
+			var im = d.createElement('img');
+			im.src = item.src;
+			im.alt = '';
+			im.loading = 'lazy';
+			var t = d.createElement('span');
+			t.textContent = '#' + item.id + ' ' + (item.caption || item.alt || dmsg('no-alt'));
+			b.title = item.alt || dmsg('no-alt');
+			b.appendChild(im);
+			b.appendChild(t);
+			b.addEventListener('click', function () {
+				show(item);
+				dlg.close();
+				input.focus();
+			});
+			li.appendChild(b);
+			return li;
+		}
+		function load(reset) {
+			if (reset) {
+				page = 1;
+				grid.replaceChildren();
+			}
+			var mine = ++seq;
+			var u = '/newsroom/media?format=json&page=' + page +
+				(query ? '&q=' + encodeURIComponent(query) : '');
+			fetch(u, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+				.then(function (res) {
+					if (!res.ok)
+						throw new Error(String(res.status));
+					return res.json();
+				}).then(function (j) {
+					if (mine !== seq)
+						return;
+					(j.items || []).forEach(function (it) { grid.appendChild(tile(it)); });
+					pstatus.textContent = grid.children.length ? '' : dmsg('none');
+					more.hidden = !(j.page < j.pages);
+				}).catch(function () {
+					if (mine === seq)
+						pstatus.textContent = dmsg('error');
+				});
+		}
+		field.querySelector('[data-media-buttons]').hidden = false;
+		field.querySelector('[data-media-choose]').addEventListener('click', function () {
+			dlg.showModal();
+			load(true);
+			qIn.focus();
+		});
+		field.querySelector('[data-media-clear]').addEventListener('click', function () { show(null); });
+		dlg.querySelector('[data-picker-search]').addEventListener('submit', function (ev) {
+			ev.preventDefault();
+			query = qIn.value.trim();
+			load(true);
+		});
+		more.addEventListener('click', function () {
+			page++;
+			load(false);
+		});
+		dlg.querySelector('[data-picker-close]').addEventListener('click', function () { dlg.close(); });
+		dlg.querySelector('[data-picker-upload]').addEventListener('click', function () {
+			var file = dlg.querySelector('[data-picker-file]');
+			if (!file.files || !file.files[0]) {
+				file.focus();
+				return;
+			}
+			var fd = new FormData();
+			fd.append('csrf', csrf);
+			fd.append('alt', dlg.querySelector('[data-picker-alt]').value);
+			fd.append('file', file.files[0]);
+			pstatus.textContent = dmsg('uploading');
+			fetch('/newsroom/media', {
+				method: 'POST',
+				credentials: 'same-origin',
+				headers: { Accept: 'application/json', 'X-CSRF-Token': csrf },
+				body: fd
+			}).then(function (res) {
+				return res.json().catch(function () { return {}; }).then(function (j) {
+					return { ok: res.ok, j: j };
+				});
+			}).then(function (r) {
+				if (!r.ok || !r.j.id) {
+					pstatus.textContent = r.j.error && r.j.error.message ? r.j.error.message : dmsg('error');
+					return;
+				}
+				pstatus.textContent = '';
+				file.value = '';
+				show(r.j);
+				dlg.close();
+				input.focus();
+			}).catch(function () { pstatus.textContent = dmsg('error'); });
+		});
+		/* A number typed by hand: the preview no longer says which. */
+		input.addEventListener('input', function () { fig.hidden = true; });
+	}
+
 	lastSent = content();
+	picker();
 	offerCopy();
 	setInterval(autosave, AUTOSAVE_MS);
 	if (d.querySelector('[data-conflict]')) {
@@ -244,5 +380,5 @@
 		say(msg('conflict'));
 	}
 	if (live)
-		form.setAttribute('data-autosave', 'browser');
+		say(msg('live'));
 })();

@@ -1,7 +1,9 @@
 /* livedesk.js - the newsroom's live desk (templates/newsroom/live_desk):
  * post with Ctrl+Enter / Cmd+Enter without a reload, edit in place, pin,
  * delete, the keyboard (N or / writes, J/K move, E edits, P pins, D
- * deletes), a draft kept in localStorage until it is posted, and the
+ * deletes), the image picker (recent uploads as radio buttons; a new
+ * image is uploaded to the media library right here and chosen), a
+ * draft kept in localStorage until it is posted, and the
  * entry list kept current from the reader stream (what other editors
  * post shows up too). Everything posts to the same forms the page has
  * without JavaScript, asking for JSON; a failure keeps the text. Not for
@@ -14,6 +16,8 @@
 	if (!form || !box || !w.fetch) return;
 	var body = form.querySelector('[data-compose-body]');
 	var media = form.querySelector('[data-compose-media]');
+	var choices = media.querySelector('[data-media-choices]');
+	var upload = media.querySelector('[data-media-upload]');
 	var pin = form.querySelector('[data-compose-pin]');
 	var title = form.querySelector('[data-compose-title]');
 	var submitBtn = form.querySelector('[data-compose-submit]');
@@ -47,6 +51,83 @@
 				return j;
 			});
 		}, function () { throw new Error(msg('network')); });
+	}
+
+	/* ---- the image picker: radio buttons named media_id ---- */
+	function mediaGet() {
+		var c = choices.querySelector('input[name="media_id"]:checked');
+		return c ? c.value : '';
+	}
+	/* A choice for media id (with a thumbnail when known), after "no
+	 * image"; returns its radio button. */
+	function mediaAdd(id, src, srcset, label) {
+		var lab = d.createElement('label');
+		lab.className = 'nr-live-choice';
+		var input = d.createElement('input');
+		input.type = 'radio';
+		input.name = 'media_id';
+		input.value = id;
+		lab.appendChild(input);
+		if (src) {
+			var img = d.createElement('img');
+			img.src = src;
+			if (srcset) { img.srcset = srcset; img.sizes = '6rem'; }
+			img.alt = '';
+			lab.appendChild(img);
+		}
+		var span = d.createElement('span');
+		span.textContent = (label || msg('no-alt')) + ' ';
+		var small = d.createElement('small');
+		small.textContent = '#' + id;
+		span.appendChild(small);
+		lab.appendChild(span);
+		var none = choices.querySelector('.nr-live-choice--none');
+		choices.insertBefore(lab, none ? none.nextSibling : choices.firstChild);
+		return input;
+	}
+	/* Check media id (''/null: no image); li is the entry being edited,
+	 * whose picture stands in when the image is not among the choices. */
+	function mediaSet(id, li) {
+		id = id || '';
+		var all = choices.querySelectorAll('input[name="media_id"]');
+		var hit = null;
+		for (var i = 0; i < all.length; i++) if (all[i].value === id) hit = all[i];
+		if (!hit && id) {
+			var img = li && li.querySelector('.live-entry-media img');
+			hit = mediaAdd(id, img && img.getAttribute('src'), img && img.getAttribute('srcset'),
+				img && img.getAttribute('alt'));
+		}
+		if (hit) hit.checked = true;
+	}
+	if (upload && w.FormData) {
+		upload.hidden = false;
+		var file = upload.querySelector('[data-upload-file]');
+		var alt = upload.querySelector('[data-upload-alt]');
+		var upBtn = upload.querySelector('[data-upload-button]');
+		upBtn.addEventListener('click', function () {
+			if (!file.files || !file.files.length) { say(msg('no-file')); file.focus(); return; }
+			var fd = new FormData();
+			fd.append('csrf', csrf);
+			fd.append('alt', alt.value);
+			fd.append('file', file.files[0]);
+			upBtn.disabled = true;
+			say(msg('uploading'));
+			fetch('/newsroom/media', {
+				method: 'POST', credentials: 'same-origin', body: fd,
+				headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrf }
+			}).then(function (r) {
+				return r.json().catch(function () { return {}; }).then(function (j) {
+					if (!r.ok || !j.id) throw new Error((j.error && j.error.message) || msg('network'));
+					return j;
+				});
+			}, function () { throw new Error(msg('network')); }).then(function (j) {
+				var id = String(j.id), have = choices.querySelector('input[name="media_id"][value="' + id + '"]');
+				(have || mediaAdd(id, j.src, j.jpeg_srcset, j.alt)).checked = true;
+				file.value = '';
+				alt.value = '';
+				say(msg('uploaded'));
+			}, function (e) { say(e.message); }).then(function () { upBtn.disabled = false; });
+		});
 	}
 
 	/* ---- the entry list, refreshed from the server ---- */
@@ -95,24 +176,24 @@
 	}
 	function startEdit(li) {
 		if (!li) return;
-		if (editing === null) stash = { body: body.value, media: media.value };
+		if (editing === null) stash = { body: body.value, media: mediaGet() };
 		setMode(li);
 		body.value = li.getAttribute('data-md') || '';
-		media.value = li.getAttribute('data-media') || '';
+		mediaSet(li.getAttribute('data-media'), li);
 		body.focus();
 		body.setSelectionRange(body.value.length, body.value.length);
 	}
 	function endEdit() {
 		setMode(null);
 		body.value = stash ? stash.body : (get(DRAFT) || '');
-		media.value = stash ? stash.media : '';
+		mediaSet(stash ? stash.media : '');
 		stash = null;
 	}
 	function submit() {
 		if (busy) return;
 		var text = body.value.trim();
-		if (!text && !media.value.trim()) { say(msg('body')); body.focus(); return; }
-		var fields = { edition: form.getAttribute('data-edition'), body: body.value, media_id: media.value.trim() };
+		if (!text && !mediaGet()) { say(msg('body')); body.focus(); return; }
+		var fields = { edition: form.getAttribute('data-edition'), body: body.value, media_id: mediaGet() };
 		var wasEdit = editing !== null;
 		if (!wasEdit && pin && pin.querySelector('input').checked) fields.pinned = '1';
 		busy = true;
@@ -124,7 +205,7 @@
 				endEdit();
 			} else {
 				body.value = '';
-				media.value = '';
+				mediaSet('');
 				put(DRAFT, '');
 				if (pin) pin.querySelector('input').checked = false;
 			}
