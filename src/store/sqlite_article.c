@@ -1,10 +1,10 @@
 /*
  * sqlite_article.c - SQLite backend of articles: save (with authors,
- * tags and a revision), reads, the scheduler, view counts, revisions and
- * tags.
+ * tags and a revision), reads, the scheduler, view counts and tags.
  *
- * For: every store_article_*, store_revision_*, store_tag_* and
- * store_views_add. The list query with its filters is in
+ * For: every store_article_*, store_tag_by_slug and friends, and
+ * store_views_add. Reading revisions is in sqlite_revision.c, tag
+ * management in sqlite_tag.c. The list query with its filters is in
  * sqlite_article_list.c; both share article_row and the relation loader
  * declared in internal.h.
  * Not for: Markdown rendering (the caller passes body_html), slugs of new
@@ -920,92 +920,6 @@ int store_views_add(store *s, const int64_t *ids, const int64_t *deltas,
 	}
 	store_stmt_done(c, st);
 	return store_write_end(s, c, rc, e);
-}
-
-/* ---- revisions ------------------------------------------------------ */
-
-#define REVISION_COLUMNS                                                       \
-	"id, article_id, number, user_id, created_at, autosave, title, "       \
-	"lead, body_md"
-
-static void revision_row(struct arena *a, sqlite3_stmt *st,
-			 struct store_revision *r)
-{
-	r->id = sqlite3_column_int64(st, 0);
-	r->article_id = sqlite3_column_int64(st, 1);
-	r->number = sqlite3_column_int64(st, 2);
-	r->user_id = sqlite3_column_int64(st, 3);
-	r->created_at = sqlite3_column_int64(st, 4);
-	r->autosave = sqlite3_column_int(st, 5);
-	r->title = store_col_text(a, st, 6);
-	r->lead = store_col_text(a, st, 7);
-	r->body_md = store_col_text(a, st, 8);
-}
-
-int store_revision_list(store *s, struct arena *a, int64_t article_id,
-			struct store_revision **out, size_t *n, struct err *e)
-{
-	*out = NULL;
-	*n = 0;
-	struct store_conn *c;
-	int rc = store_read_begin(s, &c, e);
-	if (rc)
-		return rc;
-	sqlite3_stmt *st;
-	rc = store_stmt(c,
-			"SELECT " REVISION_COLUMNS " FROM revisions WHERE "
-			"article_id = ?1 ORDER BY number DESC",
-			&st, e);
-	if (rc == 0)
-		store_bind_int(st, 1, article_id);
-	size_t cap = 0;
-	int src = SQLITE_DONE;
-	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct store_revision *p =
-				arena_alloc(a, cap * sizeof *p);
-			if (*n)
-				memcpy(p, *out, *n * sizeof *p);
-			*out = p;
-		}
-		revision_row(a, st, &(*out)[(*n)++]);
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = store_db_err(c, src, e, "article %" PRId64 " revisions",
-				  article_id);
-	store_stmt_done(c, st);
-	store_read_end(s, c);
-	return rc;
-}
-
-int store_revision_get(store *s, struct arena *a, int64_t id,
-		       struct store_revision *out, struct err *e)
-{
-	memset(out, 0, sizeof *out);
-	struct store_conn *c;
-	int rc = store_read_begin(s, &c, e);
-	if (rc)
-		return rc;
-	sqlite3_stmt *st;
-	rc = store_stmt(c,
-			"SELECT " REVISION_COLUMNS " FROM revisions WHERE id = "
-			"?1",
-			&st, e);
-	if (rc == 0) {
-		store_bind_int(st, 1, id);
-		int src = sqlite3_step(st);
-		if (src == SQLITE_ROW)
-			revision_row(a, st, out);
-		else if (src == SQLITE_DONE)
-			rc = err_set(e, ERR_NOTFOUND,
-				     "revision %" PRId64 ": no such row", id);
-		else
-			rc = store_db_err(c, src, e, "revision %" PRId64, id);
-		store_stmt_done(c, st);
-	}
-	store_read_end(s, c);
-	return rc;
 }
 
 /* ---- tags ----------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /*
- * sqlite_revision.c - autosave revisions: the editor's text kept every
- * few seconds beside the article, never in it.
+ * sqlite_revision.c - reading revisions, and autosave revisions: the
+ * editor's text kept every few seconds beside the article, never in it.
  *
  * An autosave is a row of `revisions` with autosave = 1, numbered with
  * the article version the text was typed over (migration 4 lets it share
@@ -9,8 +9,9 @@
  * and readers never see half-typed text. Each article keeps only its
  * newest autosaves.
  *
- * For: store_revision_autosave, store_revision_autosave_pending. Not for
- * saved revisions (store_article_save and the lists in sqlite_article.c).
+ * For: store_revision_list, store_revision_get, store_revision_autosave,
+ * store_revision_autosave_pending. Not for writing saved revisions (each
+ * store_article_save appends one, in sqlite_article.c).
  */
 #include "store/store.h"
 
@@ -24,6 +25,87 @@
 #define REV_COLS                                                               \
 	"id, article_id, number, user_id, created_at, autosave, title, "       \
 	"lead, body_md"
+
+/* One row of REV_COLS into r (strings in a). */
+static void revision_row(struct arena *a, sqlite3_stmt *st,
+			 struct store_revision *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->article_id = sqlite3_column_int64(st, 1);
+	r->number = sqlite3_column_int64(st, 2);
+	r->user_id = sqlite3_column_int64(st, 3);
+	r->created_at = sqlite3_column_int64(st, 4);
+	r->autosave = sqlite3_column_int(st, 5);
+	r->title = store_col_text(a, st, 6);
+	r->lead = store_col_text(a, st, 7);
+	r->body_md = store_col_text(a, st, 8);
+}
+
+int store_revision_list(store *s, struct arena *a, int64_t article_id,
+			struct store_revision **out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT " REV_COLS " FROM revisions WHERE "
+			"article_id = ?1 ORDER BY number DESC",
+			&st, e);
+	if (rc == 0)
+		store_bind_int(st, 1, article_id);
+	size_t cap = 0;
+	int src = SQLITE_DONE;
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct store_revision *p =
+				arena_alloc(a, cap * sizeof *p);
+			if (*n)
+				memcpy(p, *out, *n * sizeof *p);
+			*out = p;
+		}
+		revision_row(a, st, &(*out)[(*n)++]);
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = store_db_err(c, src, e, "article %" PRId64 " revisions",
+				  article_id);
+	store_stmt_done(c, st);
+	store_read_end(s, c);
+	return rc;
+}
+
+int store_revision_get(store *s, struct arena *a, int64_t id,
+		       struct store_revision *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT " REV_COLS " FROM revisions WHERE id = "
+			"?1",
+			&st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, id);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_ROW)
+			revision_row(a, st, out);
+		else if (src == SQLITE_DONE)
+			rc = err_set(e, ERR_NOTFOUND,
+				     "revision %" PRId64 ": no such row", id);
+		else
+			rc = store_db_err(c, src, e, "revision %" PRId64, id);
+		store_stmt_done(c, st);
+	}
+	store_read_end(s, c);
+	return rc;
+}
 
 /* Version of article id into *version; ERR_NOTFOUND when there is none. */
 static int rev_article_version(struct store_conn *c, int64_t id,
@@ -203,15 +285,7 @@ int store_revision_autosave_pending(store *s, struct arena *a,
 		store_bind_int(st, 2, user_id);
 		int src = sqlite3_step(st);
 		if (src == SQLITE_ROW) {
-			out->id = sqlite3_column_int64(st, 0);
-			out->article_id = sqlite3_column_int64(st, 1);
-			out->number = sqlite3_column_int64(st, 2);
-			out->user_id = sqlite3_column_int64(st, 3);
-			out->created_at = sqlite3_column_int64(st, 4);
-			out->autosave = sqlite3_column_int(st, 5);
-			out->title = store_col_text(a, st, 6);
-			out->lead = store_col_text(a, st, 7);
-			out->body_md = store_col_text(a, st, 8);
+			revision_row(a, st, out);
 		} else if (src == SQLITE_DONE) {
 			rc = err_set(e, ERR_NOTFOUND,
 				     "article %" PRId64 ": no pending autosave",
