@@ -151,10 +151,13 @@ void seo_reply(struct http_req *r, const char *content_type, int64_t mtime);
  * alt: the lead image, >= 1200 px when a variant is), page.og (type,
  * title, published, modified, section, tags[], authors[]),
  * page.twitter_site, page.jsonld (NewsArticle + BreadcrumbList, raw JSON
- * safe inside <script>). Storage errors are logged and leave the data out;
- * never replies. Arena memory. */
+ * safe inside <script>). tr_urls[k] is the site-relative URL of the
+ * visible translation in cfg->editions[k] (NULL: none; the article's own
+ * edition is ignored), as page_article found them. Storage errors are
+ * logged and leave the data out; never replies. Arena memory. */
 void seo_article(struct http_req *r, struct render_val *ctx,
-		 const struct page_site *site, const struct store_article *art);
+		 const struct page_site *site, const struct store_article *art,
+		 const char *const *tr_urls);
 
 /* Head data of a list page, as seo_article: kind is "home", "latest",
  * "archive", "rubric", "author" or "tag"; id, slug and name are the

@@ -146,6 +146,7 @@ int page_article(struct http_req *r)
 		render_obj_set_strref(a, "next_url",
 				      page_url(r, r->prefix, "article", next[0].slug));
 
+	const char *tr_urls[CONFIG_MAX_EDITIONS] = {0};
 	for (int k = 0; k < app->cfg->n_editions; k++) {
 		const struct config_edition *ce = &app->cfg->editions[k];
 		if (!strcmp(ce->code, r->edition))
@@ -156,13 +157,14 @@ int page_article(struct http_req *r)
 		    !page_article_visible(&tr, now))
 			continue;
 		const char *url = page_url(r, ce->prefix, "article", tr.slug);
+		tr_urls[k] = url;
 		page_context_translation(ctx, ce->code, url);
 		struct render_val *t = render_obj_add_obj(a, "translation");
 		render_obj_set_strref(t, "url", url);
 		render_obj_set_strref(t, "lang_name", ce->name);
 		render_obj_set_strref(t, "lang", ce->code);
 	}
-	seo_article(r, ctx, &site, &art);
+	seo_article(r, ctx, &site, &art, tr_urls);
 	/* Surrogate-Key: an edit of this article or of a translation (the
 	 * language switch) purges exactly this page. */
 	if (art.translation_group)

@@ -577,11 +577,6 @@ static const char *seo_iso(struct http_req *r, const struct page_site *site,
 }
 
 /* Visible to readers: published and due. */
-static int seo_visible(const struct store_article *a, int64_t now)
-{
-	return a->status == STORE_STATUS_PUBLISHED && a->publish_at <= now;
-}
-
 /* The images of the NewsArticle: the crops in each aspect ratio Google
  * asks for (16:9, 4:3, 1:1), made at upload (media.h); an upload older
  * than the crops has none: then its widest uncropped variant, else the
@@ -621,10 +616,9 @@ static void seo_json_article_images(struct http_req *r, struct render_json *j,
 }
 
 void seo_article(struct http_req *r, struct render_val *ctx,
-		 const struct page_site *site, const struct store_article *art)
+		 const struct page_site *site, const struct store_article *art,
+		 const char *const *tr_urls)
 {
-	struct err e = {0};
-	int64_t now = (int64_t)time(NULL);
 	struct render_val *pg = seo_page(ctx);
 	const char *site_name = seo_site_name(site, r->edition);
 	const char *canon =
@@ -640,12 +634,8 @@ void seo_article(struct http_req *r, struct render_val *ctx,
 			alts[k].url = canon;
 			continue;
 		}
-		struct store_article tr;
-		if (store_article_translation(app->store, r->a, art->id,
-					      ce->code, &tr, &e) == 0 &&
-		    seo_visible(&tr, now))
-			alts[k].url = seo_absolute(
-				r, page_url(r, ce->prefix, "article", tr.slug));
+		if (tr_urls[k])
+			alts[k].url = seo_absolute(r, tr_urls[k]);
 	}
 	seo_alternates(pg, alts);
 

@@ -69,7 +69,9 @@ void arena_reset(struct arena *a)
 	a->total = 0;
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes of a, aligned, not cleared: for callers that write all of
+ * them at once (copies, printf). */
+static void *arena_alloc_uninit(struct arena *a, size_t n)
 {
 	const size_t align = alignof(max_align_t);
 	size_t need = (n + align - 1) & ~(align - 1);
@@ -89,13 +91,19 @@ void *arena_alloc(struct arena *a, size_t n)
 	void *p = b->data + b->used;
 	b->used += need;
 	a->total += need;
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	void *p = arena_alloc_uninit(a, n);
 	memset(p, 0, n);
 	return p;
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *d = arena_alloc(a, n + 1);
+	char *d = arena_alloc_uninit(a, n + 1);
 	memcpy(d, s, n);
 	d[n] = '\0';
 	return d;
@@ -114,7 +122,7 @@ char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	va_end(cp);
 	if (n < 0)
 		return arena_strdup(a, "");
-	char *d = arena_alloc(a, (size_t)n + 1);
+	char *d = arena_alloc_uninit(a, (size_t)n + 1);
 	vsnprintf(d, (size_t)n + 1, fmt, ap);
 	return d;
 }
