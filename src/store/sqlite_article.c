@@ -665,25 +665,37 @@ int store_article_relations(struct store_conn *c, struct arena *a,
 {
 	if (n == 0)
 		return 0;
+	/* One article (an article page) asks by its id; a list passes its
+	 * ids as a JSON array. */
+	int one = n == 1;
 	struct buf ids;
 	buf_init(&ids, a);
-	buf_putc(&ids, '[');
-	for (size_t i = 0; i < n; i++)
-		buf_printf(&ids, "%s%" PRId64, i ? "," : "", arts[i].id);
-	buf_putc(&ids, ']');
+	if (!one) {
+		buf_putc(&ids, '[');
+		for (size_t i = 0; i < n; i++)
+			buf_printf(&ids, "%s%" PRId64, i ? "," : "",
+				   arts[i].id);
+		buf_putc(&ids, ']');
+	}
 
 	/* Rows come ordered by page position (j.key), so each article's
 	 * authors and tags are one contiguous run of one array. */
 	sqlite3_stmt *st;
-	int rc =
-		store_stmt(c,
-			   "SELECT j.key, aa.author_id FROM json_each(?1) j "
-			   "JOIN article_authors aa ON aa.article_id = j.value "
-			   "ORDER BY j.key, aa.position",
-			   &st, e);
+	int rc = store_stmt(
+		c,
+		one ? "SELECT 0, author_id FROM article_authors WHERE "
+		      "article_id = ?1 ORDER BY position" :
+		      "SELECT j.key, aa.author_id FROM json_each(?1) j "
+		      "JOIN article_authors aa ON aa.article_id = j.value "
+		      "ORDER BY j.key, aa.position",
+		&st, e);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
+	if (one)
+		sqlite3_bind_int64(st, 1, arts[0].id);
+	else
+		sqlite3_bind_text(st, 1, ids.data, (int)ids.len,
+				  SQLITE_STATIC);
 	int64_t *au = NULL;
 	size_t n_au = 0, cap = 0;
 	size_t *key = NULL;
@@ -715,15 +727,23 @@ int store_article_relations(struct store_conn *c, struct arena *a,
 	free(au);
 	free(key);
 
-	rc = store_stmt(c,
-			"SELECT j.key, t.id, t.edition, t.name, t.slug FROM "
-			"json_each(?1) j JOIN article_tags at ON at.article_id "
-			"= j.value JOIN tags t ON t.id = at.tag_id ORDER BY "
-			"j.key, at.position",
-			&st, e);
+	rc = store_stmt(
+		c,
+		one ? "SELECT 0, t.id, t.edition, t.name, t.slug FROM "
+		      "article_tags at JOIN tags t ON t.id = at.tag_id WHERE "
+		      "at.article_id = ?1 ORDER BY at.position" :
+		      "SELECT j.key, t.id, t.edition, t.name, t.slug FROM "
+		      "json_each(?1) j JOIN article_tags at ON at.article_id "
+		      "= j.value JOIN tags t ON t.id = at.tag_id ORDER BY "
+		      "j.key, at.position",
+		&st, e);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
+	if (one)
+		sqlite3_bind_int64(st, 1, arts[0].id);
+	else
+		sqlite3_bind_text(st, 1, ids.data, (int)ids.len,
+				  SQLITE_STATIC);
 	struct store_tag *tags = NULL;
 	size_t n_tags = 0;
 	cap = 0;
