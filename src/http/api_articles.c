@@ -300,7 +300,7 @@ int api_article_get(struct http_req *r)
 		if (!strcmp(other->code, art.edition))
 			continue;
 		struct store_article tr;
-		if (store_article_translation(app->store, r->a, art.id,
+		if (store_article_translation_brief(app->store, r->a, art.id,
 					      other->code, &tr, &e) != 0 ||
 		    tr.status != STORE_STATUS_PUBLISHED ||
 		    tr.publish_at > (int64_t)time(NULL))

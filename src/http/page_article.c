@@ -152,7 +152,7 @@ int page_article(struct http_req *r)
 		if (!strcmp(ce->code, r->edition))
 			continue;
 		struct store_article tr;
-		if (store_article_translation(app->store, r->a, art.id, ce->code,
+		if (store_article_translation_brief(app->store, r->a, art.id, ce->code,
 					      &tr, &e) != 0 ||
 		    !page_article_visible(&tr, now))
 			continue;

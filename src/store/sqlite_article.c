@@ -786,8 +786,8 @@ int store_article_relations(struct store_conn *c, struct arena *a,
  * with authors and tags. `what` names it in errors. */
 static int article_one(store *s, struct arena *a, const char *sql,
 		       const char *text, int64_t id, const char *text2,
-		       struct store_article *out, const char *what,
-		       struct err *e)
+		       int relations, struct store_article *out,
+		       const char *what, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	struct store_conn *c;
@@ -813,7 +813,7 @@ static int article_one(store *s, struct arena *a, const char *sql,
 			rc = store_db_err(c, src, e, "%s", what);
 		store_stmt_done(c, st);
 	}
-	if (rc == 0)
+	if (rc == 0 && relations)
 		rc = store_article_relations(c, a, out, 1, e);
 	store_read_end(s, c);
 	return rc;
@@ -828,7 +828,7 @@ int store_article_get(store *s, struct arena *a, int64_t id,
 			   "SELECT " STORE_ARTICLE_COLUMNS
 			   " FROM articles a LEFT JOIN view_counts v ON "
 			   "v.article_id = a.id WHERE a.id = ?1",
-			   NULL, id, NULL, out, what, e);
+			   NULL, id, NULL, 1, out, what, e);
 }
 
 int store_article_by_slug(store *s, struct arena *a, const char *edition,
@@ -843,8 +843,8 @@ int store_article_by_slug(store *s, struct arena *a, const char *edition,
 			   " FROM articles a LEFT JOIN view_counts v ON "
 			   "v.article_id = a.id WHERE a.edition = ?1 AND "
 			   "a.slug = ?2",
-			   edition ? edition : "", 0, slug ? slug : "", out,
-			   what, e);
+			   edition ? edition : "", 0, slug ? slug : "", 1,
+			   out, what, e);
 }
 
 int store_article_translation(store *s, struct arena *a, int64_t id,
@@ -861,7 +861,23 @@ int store_article_translation(store *s, struct arena *a, int64_t id,
 			   "v.article_id = a.id WHERE a.translation_group = "
 			   "(SELECT translation_group FROM articles WHERE id = "
 			   "?1) AND a.edition = ?2 ORDER BY a.id LIMIT 1",
-			   NULL, id, edition ? edition : "", out, what, e);
+			   NULL, id, edition ? edition : "", 1, out, what, e);
+}
+
+int store_article_translation_brief(store *s, struct arena *a, int64_t id,
+				    const char *edition,
+				    struct store_article *out, struct err *e)
+{
+	char what[80];
+	snprintf(what, sizeof what, "article %" PRId64 " in edition %s", id,
+		 edition ? edition : "");
+	return article_one(s, a,
+			   "SELECT " STORE_ARTICLE_COLUMNS_NOBODY
+			   " FROM articles a LEFT JOIN view_counts v ON "
+			   "v.article_id = a.id WHERE a.translation_group = "
+			   "(SELECT translation_group FROM articles WHERE id = "
+			   "?1) AND a.edition = ?2 ORDER BY a.id LIMIT 1",
+			   NULL, id, edition ? edition : "", 0, out, what, e);
 }
 
 /* ---- scheduler and views -------------------------------------------- */

@@ -317,6 +317,11 @@ int store_article_by_slug(store *s, struct arena *a, const char *edition,
 int store_article_translation(store *s, struct arena *a, int64_t id,
 			      const char *edition, struct store_article *out,
 			      struct err *e);
+/* The same without bodies (body_md, body_html are ""), authors or tags:
+ * enough for a link to it (slug, title, status, publish_at). */
+int store_article_translation_brief(store *s, struct arena *a, int64_t id,
+				    const char *edition,
+				    struct store_article *out, struct err *e);
 
 struct store_article_filter {
 	const char *edition;  /* NULL: any */

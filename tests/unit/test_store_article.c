@@ -125,10 +125,26 @@ static void test_save_get_roundtrip(void **state)
 						   &got, &e),
 			 0);
 	assert_int_equal(got.id, art.id);
+	assert_true(got.body_md[0] && got.n_authors == 2);
+	/* brief: the same article for a link, without bodies or relations */
+	assert_int_equal(store_article_translation_brief(t->s, t->a, tr.id,
+							 "en", &got, &e),
+			 0);
+	assert_int_equal(got.id, art.id);
+	assert_string_equal(got.slug, "first-story");
+	assert_int_equal(got.status, art.status);
+	assert_int_equal(got.publish_at, art.publish_at);
+	assert_string_equal(got.body_md, "");
+	assert_string_equal(got.body_html, "");
+	assert_int_equal(got.n_authors, 0);
+	assert_int_equal(got.n_tags, 0);
 	struct store_article lone = art_new("en", "lone", "Lone");
 	save_ok(t, &lone);
 	assert_int_equal(store_article_translation(t->s, t->a, lone.id, "ru",
 						   &got, &e),
+			 ERR_NOTFOUND);
+	assert_int_equal(store_article_translation_brief(t->s, t->a, lone.id,
+							 "ru", &got, &e),
 			 ERR_NOTFOUND);
 
 	/* update replaces authors and tags */
