@@ -182,4 +182,8 @@ int store_search_article_put(struct store_conn *c, int64_t id,
 			     const char *edition, int is_update,
 			     struct err *e);
 
+/* Register the FTS5 auxiliary functions gazette_rank and gazette_excerpt
+ * on db (sqlite_search_fts.c). ERR_DB when FTS5 is missing. */
+int store_search_funcs_register(sqlite3 *db, struct err *e);
+
 #endif
