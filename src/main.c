@@ -11,6 +11,7 @@
 #include "media/media.h"
 #include "newsroom/newsroom.h"
 #include "newsroom/password.h"
+#include "newsroom/indexer.h"
 #include "newsroom/scheduler.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -55,6 +56,8 @@ enum {
 	OPT_NAME,
 	OPT_EMAIL,
 	OPT_ARTICLES,
+	OPT_INDEX,
+	OPT_PENDING,
 	OPT_HELP,
 };
 
@@ -104,6 +107,14 @@ static int main_common(struct main_opts *o, int c, const char *arg)
 
 /* Build app->cfg from defaults, the file and the overrides; exits with
  * status 2 and the reason on any error. */
+/* Free what main_common copied into o (main_config does it too). */
+static void main_opts_free(struct main_opts *o)
+{
+	for (int i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+	o->n_owned = 0;
+}
+
 static void main_config(struct main_opts *o)
 {
 	struct err e = {0};
@@ -128,9 +139,7 @@ static void main_config(struct main_opts *o)
 		if (!strcmp(cfg->log_level, names[i]))
 			log_level_set(lv[i]);
 	app->cfg = cfg;
-	for (int i = 0; i < o->n_owned; i++)
-		free(o->owned[i]);
-	o->n_owned = 0;
+	main_opts_free(o);
 }
 
 /* Open the site's database (creating it when `create`), apply
@@ -370,6 +379,9 @@ static int cmd_serve(int argc, char **argv)
 	if (newsroom_scheduler_start(app->store, 0, newsroom_scheduler_purge,
 				     NULL, &sched, &e) != 0)
 		log_fatal("%s", e.msg);
+	struct newsroom_indexer *indexer = NULL;
+	if (newsroom_indexer_start(app->store, 0, &indexer, &e) != 0)
+		log_fatal("%s", e.msg);
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
@@ -382,6 +394,7 @@ static int cmd_serve(int argc, char **argv)
 	log_info("%s received: finishing in-flight requests",
 		 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	newsroom_scheduler_stop(sched);
+	newsroom_indexer_stop(indexer);
 	http_server_quiesce(app->server); /* before the streams wake it */
 	live_hub_shutdown(app->live); /* open streams end: nothing to wait for */
 	http_server_stop(app->server, app->cfg->shutdown_grace);
@@ -402,14 +415,52 @@ static int cmd_serve(int argc, char **argv)
 
 /* ---- gazette demo ----------------------------------------------------- */
 
+static double main_seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Work off the search backlog in the foreground (gazette reindex
+ * --pending, gazette demo --index), with a progress line on a terminal.
+ * *n gets the number of articles indexed. */
+static int main_catch_up(int tty, size_t *n, struct err *e)
+{
+	*n = 0;
+	size_t total = 0;
+	int rc = tty ? store_search_backlog(app->store, &total, e) : 0;
+	int more = 1;
+	while (rc == 0 && more) {
+		size_t done;
+		rc = store_search_catch_up(app->store, 500, &done, &more, e);
+		*n += done;
+		if (*n > total)
+			total = *n;
+		if (tty && rc == 0)
+			fprintf(stderr,
+				"\r\033[K  search: indexed %zu / %zu articles "
+				"(%zu%%)",
+				*n, total, total ? *n * 100 / total : 100);
+	}
+	if (tty) {
+		fputc('\n', stderr);
+		fflush(stderr);
+	}
+	return rc;
+}
+
 static int cmd_demo(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		MAIN_COMMON_LONGOPTS,
 		{"articles", required_argument, NULL, OPT_ARTICLES},
+		{"index", no_argument, NULL, OPT_INDEX},
 		{NULL, 0, NULL, 0}};
 	struct main_opts o = {0};
 	long articles = 0;
+	int index_now = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (main_common(&o, c, optarg))
@@ -423,11 +474,18 @@ static int cmd_demo(int argc, char **argv)
 						"a number from 1 to 10000000\n");
 				return 2;
 			}
+		} else if (c == OPT_INDEX) {
+			index_now = 1;
 		} else if (c == OPT_HELP) {
-			printf("usage: gazette demo [--data DIR] [--articles N]\n\n"
+			printf("usage: gazette demo [--data DIR] [--articles N "
+			       "[--index]]\n\n"
 			       "Fill the site with the sample content (English and "
 			       "Russian).\nWith --articles N, add N synthetic articles "
-			       "per edition instead\n(for benchmarks).\n\n%s",
+			       "per edition instead\n(for benchmarks). They are "
+			       "served at once; the search index takes\nthem in the "
+			       "background of `gazette serve`, or now with --index\n"
+			       "(the same as `gazette reindex --pending` "
+			       "afterwards).\n\n%s",
 			       main_common_help);
 			return 0;
 		} else
@@ -436,22 +494,47 @@ static int cmd_demo(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "gazette demo: unexpected argument '%s'\n",
 			argv[optind]);
+		main_opts_free(&o);
+		return 2;
+	}
+	if (index_now && !articles) {
+		fprintf(stderr, "gazette demo: --index goes with --articles\n");
+		main_opts_free(&o);
 		return 2;
 	}
 	main_config(&o);
 	main_site_open(0);
 	struct err e = {0};
 	int rc;
+	int tty = isatty(STDERR_FILENO);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (articles)
-		rc = demo_generate(app->store, articles, isatty(STDERR_FILENO), &e);
+		rc = demo_generate(app->store, articles, tty, &e);
 	else
 		rc = demo_load(app->store, (int64_t)time(NULL), &e);
-	if (rc)
+	if (rc) {
 		fprintf(stderr, "gazette demo: %s\n", e.msg);
-	else if (articles)
-		printf("added %ld synthetic articles per edition\n", articles);
-	else
+	} else if (articles) {
+		printf("added %ld synthetic articles per edition in %.1f s\n",
+		       articles, main_seconds_since(&t0));
+		if (index_now) {
+			size_t n;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			rc = main_catch_up(tty, &n, &e);
+			if (rc)
+				fprintf(stderr, "gazette demo: %s\n", e.msg);
+			else
+				printf("search: %zu articles indexed in %.1f s\n",
+				       n, main_seconds_since(&t0));
+		} else {
+			printf("search: `gazette serve` indexes them in the "
+			       "background (or run `gazette reindex "
+			       "--pending`)\n");
+		}
+	} else {
 		printf("demo content loaded into %s\n", app->cfg->data_dir);
+	}
 	main_site_close();
 	return rc ? 1 : 0;
 }
@@ -481,46 +564,61 @@ static int cmd_reindex(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		MAIN_COMMON_LONGOPTS,
+		{"pending", no_argument, NULL, OPT_PENDING},
 		{NULL, 0, NULL, 0}};
 	struct main_opts o = {0};
+	int pending = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (main_common(&o, c, optarg))
 			continue;
-		if (c == OPT_HELP) {
-			printf("usage: gazette reindex [--data DIR] [EDITION]\n\n"
+		if (c == OPT_PENDING) {
+			pending = 1;
+		} else if (c == OPT_HELP) {
+			printf("usage: gazette reindex [--data DIR] [EDITION]\n"
+			       "       gazette reindex [--data DIR] --pending\n\n"
 			       "Rebuild the full-text search index of every "
 			       "edition (or of EDITION).\nThe site may keep "
 			       "serving meanwhile: searches use the old index "
-			       "until\nthe new one is complete.\n\n%s",
+			       "until\nthe new one is complete.\n\n"
+			       "With --pending, only index the articles that "
+			       "bulk loads (gazette demo\n--articles) left for "
+			       "later, now instead of in the background of\n"
+			       "`gazette serve`.\n\n%s",
 			       main_common_help);
 			return 0;
+		} else {
+			return 2;
 		}
-		return 2;
 	}
-	if (optind + 1 < argc) {
+	if (optind + 1 < argc || (pending && optind < argc)) {
 		fprintf(stderr, "gazette reindex: unexpected argument '%s'\n",
-			argv[optind + 1]);
+			argv[argc - 1]);
+		main_opts_free(&o);
 		return 2;
 	}
 	const char *edition = optind < argc ? argv[optind] : NULL;
 	main_config(&o);
 	main_site_open(0);
 	int tty = isatty(STDERR_FILENO);
-	struct timespec t0, t1;
+	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct err e = {0};
-	int rc = store_search_reindex(app->store, edition, 0,
-				      main_reindex_progress, &tty, &e);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc && tty)
+	size_t n = 0;
+	int rc = pending ? main_catch_up(tty, &n, &e) :
+			   store_search_reindex(app->store, edition, 0,
+						main_reindex_progress, &tty,
+						&e);
+	if (rc && tty && !pending)
 		fputc('\n', stderr);
 	if (rc)
 		fprintf(stderr, "gazette reindex: %s\n", e.msg);
+	else if (pending)
+		printf("search: %zu pending articles indexed in %.1f s\n", n,
+		       main_seconds_since(&t0));
 	else
 		printf("search index rebuilt in %.1f s\n",
-		       (double)(t1.tv_sec - t0.tv_sec) +
-			       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		       main_seconds_since(&t0));
 	main_site_close();
 	return rc ? 1 : 0;
 }

@@ -181,6 +181,7 @@ struct demo_text {
 	struct buf title[DEMO_LANGS]; /* one line, no Markdown */
 	struct buf lead[DEMO_LANGS];  /* one or two sentences */
 	struct buf body[DEMO_LANGS];  /* Markdown */
+	struct buf html[DEMO_LANGS];  /* body as render_md_to_html makes it */
 	size_t words[DEMO_LANGS];     /* words in body */
 	size_t tags[3];               /* indexes into the tag pool */
 	size_t n_tags;                /* 1..3 */

@@ -14,7 +14,6 @@
  */
 #include "demo/demo.h"
 #include "demo/internal.h"
-#include "render/markdown.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/xmalloc.h"
@@ -146,27 +145,61 @@ static size_t expand(struct buf *b, const char *tpl, const struct picks *pk,
 	return count_words(b->data + start, b->len - start);
 }
 
-/* Expand the same template with the same picks in every language. */
+/* Append s[0..n) to b as text of HTML, escaped as the Markdown renderer
+ * escapes text (test_demo checks that the bodies match it). */
+static void html_text_put(struct buf *b, const char *s, size_t n)
+{
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *esc = s[i] == '&' ? "&amp;" :
+				  s[i] == '<' ? "&lt;" :
+				  s[i] == '>' ? "&gt;" :
+				  s[i] == '"' ? "&quot;" :
+						NULL;
+		if (!esc)
+			continue;
+		buf_append(b, s + from, i - from);
+		buf_puts(b, esc);
+		from = i + 1;
+	}
+	buf_append(b, s + from, n - from);
+}
+
+/* Expand the same template with the same picks in every language, with
+ * Markdown md_before and md_after around it. Into the bodies, also the
+ * HTML: the text between html_before and html_after. */
 static void expand_all(struct demo_text *t, struct buf *bufs,
 		       const struct demo_pair *tpl, const struct picks *pk,
-		       const char *before, const char *after, int count)
+		       const char *md_before, const char *md_after,
+		       const char *html_before, const char *html_after)
 {
+	int body = bufs == t->body;
 	for (int lang = 0; lang < DEMO_LANGS; lang++) {
-		buf_puts(&bufs[lang], before);
-		size_t w = expand(&bufs[lang], tpl->s[lang], pk, lang);
-		buf_puts(&bufs[lang], after);
-		if (count)
+		struct buf *b = &bufs[lang];
+		buf_puts(b, md_before);
+		size_t at = b->len;
+		size_t w = expand(b, tpl->s[lang], pk, lang);
+		if (body) {
+			buf_puts(&t->html[lang], html_before);
+			html_text_put(&t->html[lang], b->data + at,
+				      b->len - at);
+			buf_puts(&t->html[lang], html_after);
 			t->words[lang] += w;
+		}
+		buf_puts(b, md_after);
 	}
 }
 
 /* A bullet of the list: one clause. */
 static const struct demo_pair list_item = {{"{^C}.", "{^C}."}};
 
-static void put_all(struct demo_text *t, const char *s)
+/* Append Markdown md and HTML html to every language's body. */
+static void put_all(struct demo_text *t, const char *md, const char *html)
 {
-	for (int lang = 0; lang < DEMO_LANGS; lang++)
-		buf_puts(&t->body[lang], s);
+	for (int lang = 0; lang < DEMO_LANGS; lang++) {
+		buf_puts(&t->body[lang], md);
+		buf_puts(&t->html[lang], html);
+	}
 }
 
 static const struct demo_pair *pick(struct rng *r, enum demo_slot slot)
@@ -181,6 +214,7 @@ void demo_text_init(struct demo_text *t, struct arena *a)
 		buf_init(&t->title[lang], a);
 		buf_init(&t->lead[lang], a);
 		buf_init(&t->body[lang], a);
+		buf_init(&t->html[lang], a);
 	}
 }
 
@@ -192,13 +226,14 @@ void demo_text_make(struct demo_text *t, uint64_t number)
 		buf_clear(&t->title[lang]);
 		buf_clear(&t->lead[lang]);
 		buf_clear(&t->body[lang]);
+		buf_clear(&t->html[lang]);
 		t->words[lang] = 0;
 	}
 
 	picks_draw(&pk, &r);
-	expand_all(t, t->title, pick(&r, DEMO_SLOT_TITLE), &pk, "", "", 0);
+	expand_all(t, t->title, pick(&r, DEMO_SLOT_TITLE), &pk, "", "", "", "");
 	picks_draw(&pk, &r);
-	expand_all(t, t->lead, pick(&r, DEMO_SLOT_LEAD), &pk, "", "", 0);
+	expand_all(t, t->lead, pick(&r, DEMO_SLOT_LEAD), &pk, "", "", "", "");
 
 	size_t target = SYNTH_MIN_WORDS +
 			rng_below(&r, SYNTH_MAX_TARGET - SYNTH_MIN_WORDS + 1);
@@ -207,29 +242,31 @@ void demo_text_make(struct demo_text *t, uint64_t number)
 	for (int para = 0;; para++) {
 		if (para == 2) { /* a bullet list after two paragraphs */
 			expand_all(t, t->body, pick(&r, DEMO_SLOT_LIST_INTRO),
-				   &pk, "", "\n\n", 1);
+				   &pk, "", "\n\n", "<p>", "</p>\n<ul>\n");
 			size_t items = 3 + rng_below(&r, 3);
 			for (size_t i = 0; i < items; i++) {
 				picks_draw(&pk, &r);
 				expand_all(t, t->body, &list_item, &pk, "- ",
-					   "\n", 1);
+					   "\n", "<li>", "</li>\n");
 			}
-			put_all(t, "\n");
+			put_all(t, "\n", "</ul>\n");
 		}
 		if (para == 4) { /* a quote */
 			picks_draw(&pk, &r);
 			expand_all(t, t->body, pick(&r, DEMO_SLOT_QUOTE), &pk,
-				   "> ", "\n\n", 1);
+				   "> ", "\n\n", "<blockquote>\n<p>",
+				   "</p>\n</blockquote>\n");
 		}
 		if (para == heading_at)
 			expand_all(t, t->body, pick(&r, DEMO_SLOT_HEADING), &pk,
-				   "## ", "\n\n", 1);
+				   "## ", "\n\n", "<h2>", "</h2>\n");
 		size_t sentences = 3 + rng_below(&r, 3);
 		int done = 0;
+		put_all(t, "", "<p>");
 		for (size_t i = 0; i < sentences; i++) {
 			picks_draw(&pk, &r);
 			expand_all(t, t->body, pick(&r, DEMO_SLOT_SENTENCE),
-				   &pk, i ? " " : "", "", 1);
+				   &pk, i ? " " : "", "", i ? " " : "", "");
 			/* Stop mid-paragraph (after two sentences) once every
 			 * language has enough words: bounds the overshoot to
 			 * one sentence. */
@@ -241,7 +278,7 @@ void demo_text_make(struct demo_text *t, uint64_t number)
 			if (done)
 				break;
 		}
-		put_all(t, "\n\n");
+		put_all(t, "\n\n", "</p>\n");
 		if (done)
 			break;
 	}
@@ -336,23 +373,19 @@ void demo_slug_words(struct buf *b, const char *s, int max_words)
 #define SYNTH_SLOTS (2 * SYNTH_CALL)
 
 struct slot {
-	struct arena *a;             /* owns the bufs below */
-	struct demo_text t;          /* the texts */
-	struct buf html[DEMO_LANGS]; /* body_html per language */
-	int rc;                      /* 0, or the render error */
-	struct err e;                /* its message */
+	struct arena *a;    /* owns the bufs of t */
+	struct demo_text t; /* the texts, bodies in Markdown and HTML */
 };
 
 struct pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct slot slot[SYNTH_SLOTS];
-	long n;               /* articles to make */
-	uint64_t base;        /* article i is number base + i + 1 */
-	int need[DEMO_LANGS]; /* languages some edition uses */
-	long made;            /* slots filled so far (under mu) */
-	long used;            /* slots saved so far (under mu) */
-	int stop;             /* the consumer gave up (under mu) */
+	long n;        /* articles to make */
+	uint64_t base; /* article i is number base + i + 1 */
+	long made;     /* slots filled so far (under mu) */
+	long used;     /* slots saved so far (under mu) */
+	int stop;      /* the consumer gave up (under mu) */
 };
 
 static void slot_fill(struct pipe *p, long i)
@@ -360,14 +393,6 @@ static void slot_fill(struct pipe *p, long i)
 	struct slot *sl = &p->slot[i % SYNTH_SLOTS];
 	uint64_t number = p->base + (uint64_t)i + 1;
 	demo_text_make(&sl->t, number);
-	sl->rc = 0;
-	for (int lang = 0; lang < DEMO_LANGS && !sl->rc; lang++) {
-		buf_clear(&sl->html[lang]);
-		if (p->need[lang])
-			sl->rc = render_md_to_html(sl->t.body[lang].data,
-						   sl->t.body[lang].len,
-						   &sl->html[lang], &sl->e);
-	}
 }
 
 static void *producer(void *arg)
@@ -519,7 +544,7 @@ static void pair_add(const struct site *st, struct slot *sl, uint64_t number,
 			.title = sl->t.title[lang].data,
 			.lead = sl->t.lead[lang].data,
 			.body_md = sl->t.body[lang].data,
-			.body_html = sl->html[lang].data,
+			.body_html = sl->t.html[lang].data,
 			.rubric_id = rubric,
 			.status = STORE_STATUS_PUBLISHED,
 			/* translations appear a few minutes apart */
@@ -585,14 +610,10 @@ int demo_generate(store *s, long n, int progress, struct err *e)
 	pthread_cond_init(&p->cv, NULL);
 	p->n = n;
 	p->base = st.base;
-	for (size_t k = 0; k < st.n_ed; k++)
-		p->need[lang_of(st.ed[k].code)] = 1;
 	for (int i = 0; i < SYNTH_SLOTS; i++) {
 		struct slot *sl = &p->slot[i];
 		sl->a = arena_new(64 * 1024);
 		demo_text_init(&sl->t, sl->a);
-		for (int lang = 0; lang < DEMO_LANGS; lang++)
-			buf_init(&sl->html[lang], sl->a);
 	}
 	struct buf eds;
 	buf_init(&eds, a);
@@ -623,19 +644,11 @@ int demo_generate(store *s, long n, int progress, struct err *e)
 			struct slot *sl = &p->slot[i % SYNTH_SLOTS];
 			slot_wait(p, threaded, i);
 			uint64_t number = st.base + (uint64_t)i + 1;
-			if (sl->rc) {
-				*e = sl->e;
-				rc = synth_fail(
-					e, sl->rc,
-					"demo: synthetic article %" PRIu64
-					": markdown",
-					number);
-				break;
-			}
 			pair_add(&st, sl, number, now, tmp, arts, &n_arts);
 		}
 		if (rc == 0)
-			rc = store_article_insert_many(s, arts, n_arts, e);
+			rc = store_article_insert_many(
+				s, arts, n_arts, STORE_BULK_INDEX_LATER, e);
 		if (rc) {
 			rc = synth_fail(e, rc,
 					"demo: synthetic articles %" PRIu64

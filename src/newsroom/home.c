@@ -7,6 +7,7 @@
 #include "app.h"
 #include "newsroom/internal.h"
 #include "util/arena.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,19 @@ int page_newsroom_home(struct http_req *r)
 			    (const char *[]){"role",
 					     newsroom_role_label(r, me.u.role),
 					     NULL}));
+	/* A bulk load left articles for the search index (README: demo). */
+	size_t backlog = 0;
+	struct err e = {0};
+	if (store_search_backlog(app->store, &backlog, &e) != 0)
+		log_warn("newsroom: search backlog: %s", e.msg);
+	if (backlog) {
+		char n[32];
+		snprintf(n, sizeof n, "%zu", backlog);
+		render_obj_set_str(
+			ctx, "search_backlog",
+			newsroom_tf(r, "search_backlog",
+				    (const char *[]){"n", n, NULL}));
+	}
 	char key[64];
 	snprintf(key, sizeof key, "role_%s_about", store_role_name(me.u.role));
 	render_obj_set_strref(ctx, "role_about", newsroom_t(r, key));

@@ -64,6 +64,7 @@ struct store {
 	_Atomic uint64_t gen; /* store_generation: writes ended so far + 1 */
 	struct store_count_cache *counts; /* list totals by WHERE and
 					   * generation (sqlite_article_list.c) */
+	int bulk_unsynced; /* a bulk commit skipped syncs: store_close syncs */
 };
 
 /* ---- statements (sqlite.c) ------------------------------------------ */
@@ -181,6 +182,14 @@ int store_search_migrate(sqlite3 *db, struct err *e);
 int store_search_article_put(struct store_conn *c, int64_t id,
 			     const char *edition, int is_update,
 			     struct err *e);
+
+/* Record that the articles of `edition` with id >= first_id, written in
+ * c's open write transaction, are not indexed yet: every index of the
+ * edition gets a backlog that store_search_catch_up works off. An
+ * edition without an index gets an empty one with everything in its
+ * backlog. ERR_DB. */
+int store_search_backlog_add(struct store_conn *c, const char *edition,
+			     int64_t first_id, struct err *e);
 
 /* Register the FTS5 auxiliary functions gazette_rank and gazette_excerpt
  * on db (sqlite_search_fts.c). ERR_DB when FTS5 is missing. */

@@ -535,7 +535,7 @@ static int many_fail(struct err *e, int rc, size_t i,
  * the revision saves a copy of each body.
  */
 int store_article_insert_many(store *s, struct store_article *arts, size_t n,
-			      struct err *e)
+			      unsigned flags, struct err *e)
 {
 	if (n == 0)
 		return 0;
@@ -604,8 +604,21 @@ int store_article_insert_many(store *s, struct store_article *arts, size_t n,
 		if (rc)
 			break;
 	}
-	/* The index reads the authors and tags written above. */
-	for (size_t k = 0; rc == 0 && k < n; k++) {
+	/* Later: a backlog mark per edition, at its first (lowest) id. */
+	for (size_t k = 0; rc == 0 && (flags & STORE_BULK_INDEX_LATER) && k < n;
+	     k++) {
+		int first = 1;
+		for (size_t j = 0; first && j < k; j++)
+			first = strcmp(arts[j].edition, arts[k].edition) != 0;
+		if (first)
+			rc = store_search_backlog_add(c, arts[k].edition,
+						      sv[k].id, e);
+		if (rc)
+			i = k;
+	}
+	/* Now: the index reads the authors and tags written above. */
+	for (size_t k = 0;
+	     rc == 0 && !(flags & STORE_BULK_INDEX_LATER) && k < n; k++) {
 		rc = store_search_article_put(c, sv[k].id, arts[k].edition, 0,
 					      e);
 		if (rc)
@@ -694,8 +707,7 @@ int store_article_relations(struct store_conn *c, struct arena *a,
 	if (one)
 		sqlite3_bind_int64(st, 1, arts[0].id);
 	else
-		sqlite3_bind_text(st, 1, ids.data, (int)ids.len,
-				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
 	int64_t *au = NULL;
 	size_t n_au = 0, cap = 0;
 	size_t *key = NULL;
@@ -742,8 +754,7 @@ int store_article_relations(struct store_conn *c, struct arena *a,
 	if (one)
 		sqlite3_bind_int64(st, 1, arts[0].id);
 	else
-		sqlite3_bind_text(st, 1, ids.data, (int)ids.len,
-				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
 	struct store_tag *tags = NULL;
 	size_t n_tags = 0;
 	cap = 0;
@@ -843,8 +854,8 @@ int store_article_by_slug(store *s, struct arena *a, const char *edition,
 			   " FROM articles a LEFT JOIN view_counts v ON "
 			   "v.article_id = a.id WHERE a.edition = ?1 AND "
 			   "a.slug = ?2",
-			   edition ? edition : "", 0, slug ? slug : "", 1,
-			   out, what, e);
+			   edition ? edition : "", 0, slug ? slug : "", 1, out,
+			   what, e);
 }
 
 int store_article_translation(store *s, struct arena *a, int64_t id,

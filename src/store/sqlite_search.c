@@ -1023,6 +1023,157 @@ out:
 	return rc;
 }
 
+/* ---- backlog -------------------------------------------------------- */
+
+int store_search_backlog_add(struct store_conn *c, const char *edition,
+			     int64_t first_id, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "UPDATE search_indexes SET backlog_after = "
+			    "min(IFNULL(backlog_after, ?2), ?2) WHERE edition "
+			    "= ?1 AND state IN (0, 1)",
+			    &st, e);
+	if (rc)
+		return rc;
+	store_bind_text(st, 1, edition);
+	sqlite3_bind_int64(st, 2, first_id - 1);
+	int src = sqlite3_step(st);
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return store_db_err(c, src, e, "search backlog of %s", edition);
+	if (sqlite3_changes(c->db) > 0)
+		return 0;
+	/* No index yet: an empty one, all of the edition in its backlog. */
+	int64_t idx;
+	rc = search_idx_create(c->db, edition, SEARCH_IDX_LIVE, &idx, e);
+	if (rc)
+		return rc;
+	char sql[96];
+	snprintf(sql, sizeof sql,
+		 "UPDATE search_indexes SET backlog_after = 0 WHERE id = "
+		 "%" PRId64,
+		 idx);
+	return search_exec(c->db, sql, e);
+}
+
+/* The first index with a backlog: *idx (0 when none), its edition
+ * (copied to ed, size n) and *after. On c, in its open transaction. */
+static int search_backlog_next(struct store_conn *c, int64_t *idx, char *ed,
+			       size_t n, int64_t *after, struct err *e)
+{
+	*idx = 0;
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "SELECT id, edition, backlog_after FROM "
+			    "search_indexes WHERE backlog_after IS NOT NULL "
+			    "AND state IN (0, 1) ORDER BY id LIMIT 1",
+			    &st, e);
+	if (rc)
+		return rc;
+	int src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		*idx = sqlite3_column_int64(st, 0);
+		snprintf(ed, n, "%s", (const char *)sqlite3_column_text(st, 1));
+		*after = sqlite3_column_int64(st, 2);
+		src = SQLITE_DONE;
+	}
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return store_db_err(c, src, e, "search backlog");
+	return 0;
+}
+
+int store_search_catch_up(store *s, size_t batch, size_t *done, int *more,
+			  struct err *e)
+{
+	*done = 0;
+	*more = 0;
+	if (batch == 0)
+		batch = 100;
+	char ed[64];
+	int64_t idx = 0, after = 0;
+	/* A read first: an empty backlog must not take the writer. */
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	rc = search_backlog_next(c, &idx, ed, sizeof ed, &after, e);
+	store_read_end(s, c);
+	if (rc || idx == 0)
+		return rc;
+
+	rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	/* Again under the lock: another process may have done it. */
+	rc = search_backlog_next(c, &idx, ed, sizeof ed, &after, e);
+	if (rc || idx == 0)
+		return store_write_end(s, c, rc, e);
+	int64_t last = after;
+	size_t n = 0;
+	rc = search_idx_fill(c->db, c->scratch, idx, ed, after, batch, &last,
+			     &n, e);
+	sqlite3_stmt *st;
+	if (rc == 0)
+		rc = store_stmt(c,
+				"UPDATE search_indexes SET backlog_after = ?2 "
+				"WHERE id = ?1",
+				&st, e);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, idx);
+		/* Fewer than asked for: nothing after them, the index is
+		 * complete (writes later than this lock index themselves). */
+		if (n < batch)
+			sqlite3_bind_null(st, 2);
+		else
+			sqlite3_bind_int64(st, 2, last);
+		int src = sqlite3_step(st);
+		store_stmt_done(c, st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "search backlog of %s",
+					  ed);
+	}
+	int64_t next = 0;
+	if (rc == 0)
+		rc = search_backlog_next(c, &next, ed, sizeof ed, &after, e);
+	rc = store_write_end(s, c, rc, e);
+	if (rc == 0) {
+		*done = n;
+		*more = next != 0;
+	}
+	return rc;
+}
+
+int store_search_backlog(store *s, size_t *n, struct err *e)
+{
+	*n = 0;
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	/* Live or building, an index of the edition has the same articles
+	 * to add: count each edition's backlog once (the smallest mark). */
+	rc = store_stmt(c,
+			"SELECT (SELECT count(*) FROM articles a WHERE "
+			"a.edition = b.edition AND a.id > b.after) FROM "
+			"(SELECT edition, min(backlog_after) AS after FROM "
+			"search_indexes WHERE backlog_after IS NOT NULL AND "
+			"state IN (0, 1) GROUP BY edition) b",
+			&st, e);
+	if (rc == 0) {
+		int src;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW)
+			*n += (size_t)sqlite3_column_int64(st, 0);
+		store_stmt_done(c, st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "search backlog");
+	}
+	store_read_end(s, c);
+	return rc;
+}
+
 /* ---- reindex -------------------------------------------------------- */
 
 /* Drop the indexes of `edition` in `state` (tables and rows), in one

@@ -50,8 +50,12 @@ int store_check(store *s, struct err *e);
 uint64_t store_generation(store *s);
 
 /* Bulk loading (demo, import): between begin and commit every write joins
- * one transaction instead of its own; commit makes them durable together.
- * Only the thread that called begin may write until commit/rollback. */
+ * one transaction instead of its own. Only the thread that called begin
+ * may write until commit/rollback. A commit is safe from a crash of the
+ * process at once, and from a crash of the machine once the next ordinary
+ * write or store_close has synced the file: bulk commits skip the syncs
+ * of the checkpoints they trigger (with SQLite, the disk waits were half
+ * the time of a large load). */
 int store_bulk_begin(store *s, struct err *e);
 int store_bulk_commit(store *s, struct err *e);
 void store_bulk_rollback(store *s);
@@ -297,14 +301,23 @@ int store_article_save(store *s, struct store_article *art, int64_t user_id,
  * STORE_GROUP_PREVIOUS (i > 0). Ids are given in array order.
  * All or nothing: on error nothing of the call is kept (only the call's
  * savepoint rolls back inside a bulk transaction), arts is unchanged and
- * e starts with "article i of the batch (edition/slug): ". The errors
- * are store_article_save's (ERR_INVALID, ERR_CONFLICT for a taken slug,
- * ERR_DB), plus ERR_INVALID for a non-zero id or a bad group. On success
- * each article's id, version, translation_group, created_at, updated_at
- * and publish_at are set as store_article_save sets them.
+ * e starts with "article i of the batch (edition/slug): ". flags: 0 or
+ * STORE_BULK_INDEX_LATER (below). The errors are store_article_save's
+ * (ERR_INVALID, ERR_CONFLICT for a taken slug, ERR_DB), plus ERR_INVALID
+ * for a non-zero id or a bad group. On success each article's id,
+ * version, translation_group, created_at, updated_at and publish_at are
+ * set as store_article_save sets them.
  */
 int store_article_insert_many(store *s, struct store_article *arts, size_t n,
-			      struct err *e);
+			      unsigned flags, struct err *e);
+/* flags of store_article_insert_many: leave the search index for later.
+ * The rows are written without their index entries (about a third of
+ * the cost of a bulk load; the rest is tokenizing and stemming), and the
+ * edition's index gets a backlog: store_search_catch_up indexes it in
+ * small transactions (`gazette serve` does so in the background,
+ * `gazette reindex --pending` in the foreground). Until then the
+ * articles are served everywhere but not found by search. */
+#define STORE_BULK_INDEX_LATER 1u
 
 /* Full article with authors and tags. ERR_NOTFOUND. */
 int store_article_get(store *s, struct arena *a, int64_t id,
@@ -338,12 +351,15 @@ struct store_article_filter {
 	int order_by_views;   /* 1: most read first, else newest first */
 	int no_relations;     /* 1: leave authors and tags empty (saves two
 			       * queries when only ids, slugs, titles count) */
+	int with_body;        /* 1: body_md and body_html too (full-text
+			       * feeds: saves reading each article again) */
 	size_t offset;        /* rows to skip */
 	size_t limit;         /* rows to return (1..500; 0 means 20) */
 };
 
 /* Articles matching f, newest (publish_at, then id) first, without
- * body_md/body_html (set to "") but with authors and tags. *total counts
+ * body_md/body_html (set to "" unless f->with_body) but with authors and
+ * tags. *total counts
  * every match regardless of offset/limit (may be NULL); totals are cached
  * per filter and store generation, and stay exact (see
  * sqlite_article_list.c). */
@@ -739,5 +755,20 @@ typedef void (*store_search_progress_fn)(const char *edition,
 int store_search_reindex(store *s, const char *edition, size_t batch,
 			 store_search_progress_fn progress, void *ctx,
 			 struct err *e);
+
+/* Articles waiting for the search index (bulk loads with
+ * STORE_BULK_INDEX_LATER): *n gets how many, over every edition. A read;
+ * it counts rows, so call it for progress, not per request. ERR_DB. */
+int store_search_backlog(store *s, size_t *n, struct err *e);
+
+/* Index up to `batch` articles (0 means 100) of the search backlog, the
+ * oldest first, in one write transaction: an article saved meanwhile
+ * waits for at most one batch. *done gets how many were indexed, *more
+ * 1 while some backlog is left (call again), 0 when the backlog is
+ * empty; an empty one is answered by a read, without the writer. Safe
+ * next to a running server and against a second process doing the same
+ * (each batch re-reads the backlog under the write lock). ERR_DB. */
+int store_search_catch_up(store *s, size_t batch, size_t *done, int *more,
+			  struct err *e);
 
 #endif

@@ -151,12 +151,22 @@ test('demo --articles makes a working site: listed, readable, searchable, in fee
   assert.equal(ru, ru0 + 150);
   assert.equal(pairs, 150); // each English article and its Russian translation share a group
   assert.equal(revs, 0); // generated articles have no history yet
-  assert.equal(assertIndexComplete(dir), 2);
+  // the search index is left for later, and says so
+  assert.match(r.stdout, /gazette reindex --pending/);
+  assert.throws(() => assertIndexComplete(dir), /search index/);
+  assert.deepEqual(sql(dir, 'SELECT edition, backlog_after IS NOT NULL AS b FROM search_indexes WHERE state = 0 ORDER BY edition'),
+                   [{ edition: 'en', b: 1 }, { edition: 'ru', b: 1 }]);
 
-  // a second run continues the numbering
-  r = runCli(['demo', '--data', dir, '--articles', '3']);
+  // a second run continues the numbering; --index indexes everything now
+  r = runCli(['demo', '--data', dir, '--articles', '3', '--index']);
   assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /search: 306 articles indexed/);
   assert.equal(sql(dir, "SELECT count(*) AS n FROM articles WHERE edition = 'ru'")[0].n, ru0 + 153);
+  assert.equal(assertIndexComplete(dir), 2);
+  assert.deepEqual(sql(dir, 'SELECT count(*) AS n FROM search_indexes WHERE backlog_after IS NOT NULL'), [{ n: 0 }]);
+  r = runCli(['demo', '--data', dir, '--index']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--index goes with --articles/);
 
   const [art] = sql(dir, `SELECT a.id, a.slug, a.title, a.publish_at, t.slug AS tag,
       strftime('%Y-%m', a.publish_at, 'unixepoch') AS month FROM articles a
@@ -201,6 +211,43 @@ test('demo --articles makes a working site: listed, readable, searchable, in fee
   fs.rmSync(dir, { recursive: true });
 });
 
+test('serve indexes what demo --articles left for later, in the background', async () => {
+  const dir = tmpdir();
+  assert.equal(runCli(['init', '--data', dir, '--password', 'admin-pass-123']).status, 0);
+  assert.equal(runCli(['demo', '--data', dir]).status, 0);
+  let r = runCli(['demo', '--data', dir, '--articles', '250']);
+  assert.equal(r.status, 0, r.stderr);
+  const [art] = sql(dir, `SELECT slug, title FROM articles WHERE edition = 'en'
+      AND slug LIKE 'synthetic-en-%' AND status = 3 ORDER BY id DESC LIMIT 1`);
+  const srv = await serveDir(dir);
+  try {
+    const q = `/api/v1/search?edition=en&limit=20&q=${encodeURIComponent(art.title)}`;
+    let found = false;
+    for (const t0 = Date.now(); !found && Date.now() - t0 < 60000;) {
+      const res = await fetch(`${srv.url}${q}`);
+      assert.equal(res.status, 200);
+      found = (await res.json()).items.some((it) => it.url.endsWith(`/article/${art.slug}`));
+      if (!found) await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.ok(found, 'found by search once the server indexed it');
+    // the whole backlog, both editions
+    for (const t0 = Date.now(); Date.now() - t0 < 60000;) {
+      if (sql(dir, 'SELECT count(*) AS n FROM search_indexes WHERE backlog_after IS NOT NULL')[0].n === 0) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(assertIndexComplete(dir), 2);
+  } finally {
+    await srv.stop();
+  }
+  // nothing left: --pending has nothing to do
+  r = runCli(['reindex', '--data', dir, '--pending']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /search: 0 pending articles indexed/);
+  r = runCli(['reindex', '--data', dir, '--pending', 'en']);
+  assert.equal(r.status, 2);
+  fs.rmSync(dir, { recursive: true });
+});
+
 test('kill -9 during demo --articles leaves a sound database', async () => {
   const dir = tmpdir();
   assert.equal(runCli(['init', '--data', dir, '--password', 'admin-pass-123']).status, 0);
@@ -222,10 +269,14 @@ test('kill -9 during demo --articles leaves a sound database', async () => {
   const check = spawnSync('sqlite3', [path.join(dir, 'gazette.db'), 'PRAGMA integrity_check;'], { encoding: 'utf8' });
   assert.equal(check.status, 0, check.stderr);
   assert.equal(check.stdout.trim(), 'ok');
-  // whole translation pairs, each fully indexed
+  // whole translation pairs, their search backlog recorded with them:
+  // reindex --pending completes the index
   const [{ en, ru }] = sql(dir, "SELECT sum(edition = 'en') AS en, sum(edition = 'ru') AS ru FROM articles");
   assert.ok(en > 0, 'a batch was committed');
   assert.equal(en, ru);
+  const p = runCli(['reindex', '--data', dir, '--pending']);
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, new RegExp(`search: ${en + ru} pending articles indexed`));
   assertIndexComplete(dir);
   // and gazette itself opens it and serves
   const r = runCli(['user', 'list', '--data', dir]);

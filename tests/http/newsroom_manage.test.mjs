@@ -384,3 +384,28 @@ test('the navigation shows Media to all, Tags and Live to editors', async () => 
   assert.match(r.text, /Медиатека|>Медиа/);
   await editor.get('/newsroom?lang=en');
 });
+
+test('the dashboard tells while a bulk load waits for the search index', async () => {
+  const editor = await loggedIn('m-editor');
+  assert.doesNotMatch((await editor.get('/newsroom')).text, /waiting for the search index/);
+  // a bulk load next to the running server leaves its index for later
+  const r = runCli(['demo', '--data', srv.dataDir, '--articles', '1500']);
+  assert.equal(r.status, 0, r.stderr);
+  const page = (await editor.get('/newsroom')).text;
+  const m = /Articles waiting for the search index: (\d+)\./.exec(page);
+  assert.ok(m, 'the note is shown');
+  assert.ok(Number(m[1]) > 0 && Number(m[1]) <= 3000, m[1]);
+  // the server's background indexer works it off; then the note goes
+  let left = true;
+  for (const t0 = Date.now(); left && Date.now() - t0 < 120000;) {
+    await new Promise((res) => setTimeout(res, 500));
+    left = /waiting for the search index/.test((await editor.get('/newsroom')).text);
+  }
+  assert.ok(!left, 'the backlog was indexed by the server');
+  // and said so in its log (written just after the last commit)
+  const done = /search indexer: \d+ articles indexed, the search index is complete/;
+  for (const t0 = Date.now(); !done.test(srv.stderr()) && Date.now() - t0 < 10000;) {
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.match(srv.stderr(), done);
+});

@@ -843,7 +843,7 @@ static void test_insert_many(void **state)
 	arts[3] = art_new("ru", "saved-odin", "Перевод");
 	arts[3].translation_group = saved.translation_group;
 	int64_t t0 = (int64_t)time(NULL);
-	if (store_article_insert_many(t->s, arts, 4, &e))
+	if (store_article_insert_many(t->s, arts, 4, 0, &e))
 		fail_msg("insert_many: %s", e.msg);
 	assert_int_equal(count_all(t), before + 4);
 	assert_int_equal(arts[0].id, saved.id + 1);
@@ -908,7 +908,7 @@ static void test_insert_many_errors(void **state)
 	struct ts *t = *state;
 	struct err e = {0};
 	ts_seed(t);
-	assert_int_equal(store_article_insert_many(t->s, NULL, 0, &e), 0);
+	assert_int_equal(store_article_insert_many(t->s, NULL, 0, 0, &e), 0);
 	struct store_article arts[3] = {
 		art_new("en", "e-one", "One"),
 		art_new("en", "e-two", "Two"),
@@ -918,7 +918,7 @@ static void test_insert_many_errors(void **state)
 
 	/* a slug taken inside the call: nothing of it is kept */
 	arts[2].slug = "e-one";
-	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, 0, &e),
 			 ERR_CONFLICT);
 	assert_non_null(strstr(e.msg, "article 2 of the batch (en/e-one)"));
 	assert_int_equal(count_all(t), before);
@@ -927,33 +927,33 @@ static void test_insert_many_errors(void **state)
 
 	/* checked before anything is written */
 	arts[1].title = "";
-	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, 0, &e),
 			 ERR_INVALID);
 	assert_non_null(strstr(e.msg, "article 1 of the batch (en/e-two)"));
 	assert_non_null(strstr(e.msg, "title"));
 	arts[1].title = "Two";
 	arts[1].id = 7;
-	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, 0, &e),
 			 ERR_INVALID);
 	assert_non_null(strstr(e.msg, "id"));
 	arts[1].id = 0;
 	arts[0].translation_group = STORE_GROUP_PREVIOUS;
-	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, 0, &e),
 			 ERR_INVALID);
 	assert_non_null(strstr(e.msg, "translation_group"));
 	arts[0].translation_group = -5;
-	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, 0, &e),
 			 ERR_INVALID);
 	arts[0].translation_group = 0;
 
 	/* found while writing: an unknown edition and a bad reference */
 	arts[1].edition = "de";
-	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, 0, &e),
 			 ERR_INVALID);
 	assert_non_null(strstr(e.msg, "no edition de"));
 	arts[1].edition = "en";
 	arts[2].rubric_id = 424242;
-	assert_int_equal(store_article_insert_many(t->s, arts, 3, &e),
+	assert_int_equal(store_article_insert_many(t->s, arts, 3, 0, &e),
 			 ERR_INVALID);
 	assert_non_null(strstr(e.msg, "rubric_id"));
 	arts[2].rubric_id = 0;
@@ -962,13 +962,13 @@ static void test_insert_many_errors(void **state)
 
 	/* in a bulk transaction a failed call drops only itself */
 	assert_int_equal(store_bulk_begin(t->s, &e), 0);
-	if (store_article_insert_many(t->s, arts, 2, &e))
+	if (store_article_insert_many(t->s, arts, 2, 0, &e))
 		fail_msg("insert_many: %s", e.msg);
 	struct store_article dup[2] = {art_new("en", "e-four", "Four"),
 				       art_new("en", "e-one", "Again")};
-	assert_int_equal(store_article_insert_many(t->s, dup, 2, &e),
+	assert_int_equal(store_article_insert_many(t->s, dup, 2, 0, &e),
 			 ERR_CONFLICT);
-	if (store_article_insert_many(t->s, &arts[2], 1, &e))
+	if (store_article_insert_many(t->s, &arts[2], 1, 0, &e))
 		fail_msg("insert_many: %s", e.msg);
 	assert_int_equal(store_bulk_commit(t->s, &e), 0);
 	assert_int_equal(count_all(t), before + 3);

@@ -886,6 +886,109 @@ static void test_search_html(void **state)
 	arena_free(a);
 }
 
+/* Work off the whole search backlog; the number of articles indexed. */
+static size_t catch_up_all(struct ts *t, size_t batch)
+{
+	struct err e = {0};
+	size_t all = 0;
+	for (int more = 1, rounds = 0; more; rounds++) {
+		size_t n;
+		if (store_search_catch_up(t->s, batch, &n, &more, &e))
+			fail_msg("catch up: %s", e.msg);
+		assert_true(rounds < 1000);
+		all += n;
+	}
+	return all;
+}
+
+static void test_search_backlog(void **state)
+{
+	struct ts *t = *state;
+	struct site st;
+	site_seed(t, &st);
+	struct err e = {0};
+	size_t n = 99;
+	int more = 1;
+	/* nothing to do on a site without a backlog */
+	assert_int_equal(store_search_catch_up(t->s, 10, &n, &more, &e), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(more, 0);
+	assert_int_equal(store_search_backlog(t->s, &n, &e), 0);
+	assert_int_equal(n, 0);
+
+	/* a bulk load that leaves the index for later: 5 pairs and one
+	 * article of a new edition, which has no index yet */
+	struct store_edition de = {.code = "de",
+				   .name = "Deutsch",
+				   .prefix = "/de",
+				   .position = 3};
+	assert_int_equal(store_edition_upsert(t->s, &de, &e), 0);
+	static const char *const slugs[] = {"zapad", "west",  "vostok",
+					    "east",  "sever", "north",
+					    "yug",   "south", "tsentr",
+					    "centre"};
+	struct store_article arts[11];
+	for (int i = 0; i < 10; i++) {
+		arts[i] = art_new(i % 2 ? "en" : "ru", slugs[i],
+				  i % 2 ? "Quarry lorries blocked" :
+					  "Карьер перекрыли самосвалы",
+				  "",
+				  i % 2 ? "Residents of Tarnholm." :
+					  "Жители Тарнхольма.");
+		arts[i].translation_group = i % 2 ? STORE_GROUP_PREVIOUS : 0;
+	}
+	arts[10] = art_new("de", "steinbruch", "Steinbruch gesperrt", "",
+			   "Anwohner von Tarnholm.");
+	assert_int_equal(store_article_insert_many(t->s, arts, 11,
+						   STORE_BULK_INDEX_LATER, &e),
+			 0);
+	assert_int_equal(store_search_backlog(t->s, &n, &e), 0);
+	assert_int_equal(n, 11);
+	/* served, but not found yet */
+	assert_string_equal(find(t, "en", "quarry", NULL, NULL), "");
+	assert_string_equal(find(t, "de", "steinbruch", NULL, NULL), "");
+
+	/* an edit of a waiting article indexes it at once ... */
+	struct store_article east;
+	assert_int_equal(store_article_get(t->s, t->a, arts[3].id, &east, &e),
+			 0);
+	east.title = "Quarry lorries blocked again";
+	save_ok(t, &east);
+	assert_string_equal(find(t, "en", "again", NULL, NULL), "east");
+
+	/* ... and the catch-up, in batches of 2, brings in the rest
+	 * without doubling it */
+	assert_int_equal(catch_up_all(t, 2), 11);
+	assert_int_equal(store_search_backlog(t->s, &n, &e), 0);
+	assert_int_equal(n, 0);
+	size_t total = 0;
+	const char *hits = find(t, "en", "quarry", NULL, &total);
+	assert_int_equal(total, 5); /* each once */
+	for (int i = 1; i < 10; i += 2)
+		assert_non_null(strstr(hits, slugs[i]));
+	assert_string_equal(find(t, "en", "again", NULL, NULL), "east");
+	hits = find(t, "ru", "карьер", NULL, &total);
+	assert_int_equal(total, 5);
+	for (int i = 0; i < 10; i += 2)
+		assert_non_null(strstr(hits, slugs[i]));
+	assert_string_equal(find(t, "de", "steinbruch", NULL, NULL),
+			    "steinbruch");
+	assert_int_equal(catch_up_all(t, 2), 0);
+
+	/* a reindex covers a backlog too: the new index has none */
+	struct store_article more_arts[1] = {art_new("en", "quarry-reopens",
+						     "Quarry reopens", "",
+						     "Lorries return.")};
+	assert_int_equal(store_article_insert_many(t->s, more_arts, 1,
+						   STORE_BULK_INDEX_LATER, &e),
+			 0);
+	assert_int_equal(store_search_reindex(t->s, "en", 0, NULL, NULL, &e),
+			 0);
+	assert_string_equal(find(t, "en", "reopens", NULL, NULL),
+			    "quarry-reopens");
+	assert_int_equal(catch_up_all(t, 10), 0);
+}
+
 #define BOTH(f)                                                                \
 	cmocka_unit_test_setup_teardown(f, ts_setup_mem, ts_teardown),         \
 		cmocka_unit_test_setup_teardown(f, ts_setup_file, ts_teardown)
@@ -908,6 +1011,7 @@ int main(void)
 		BOTH(test_search_filters),
 		BOTH(test_search_hostile),
 		BOTH(test_search_new_edition),
+		BOTH(test_search_backlog),
 		FILE_ONLY(test_search_reindex),
 		FILE_ONLY(test_search_reindex_concurrent),
 		FILE_ONLY(test_search_migration),
