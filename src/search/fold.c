@@ -340,14 +340,84 @@ void search_fold_cp(uint32_t cp, struct search_fold *f)
 		fold_word(f, SEARCH_SCRIPT_OTHER, cp);
 }
 
-/* Append the folded char, or mark the word cut when it does not fit. */
+/* search_fold_next; static inline so that the word scanner gets it
+ * inlined (one call per char was a measurable part of tokenizing). */
+static inline size_t fold_next(const unsigned char *s, size_t n, uint32_t *cp,
+			       struct search_fold *f)
+{
+	unsigned char c = s[0];
+
+	/* Fast paths for what news text is mostly made of: ASCII, and the
+	 * two-byte sequences D0/D1 xx that encode U+0400..U+047F (Russian
+	 * letters and Ё). Both give exactly what search_utf8_decode and
+	 * search_fold_cp give (test_fold_next_matches_fold_cp checks every
+	 * code point); they only skip the calls and the range tests that
+	 * cannot match. */
+	if (c < 0x80) {
+		*cp = c;
+		f->script = 0;
+		f->len = 0;
+		f->cls = SEARCH_CC_SEP;
+		if ((unsigned)(c - 'a') < 26u) {
+			f->cls = SEARCH_CC_WORD;
+			f->script = SEARCH_SCRIPT_LATIN;
+			f->len = 1;
+			f->out[0] = (char)c;
+		} else if ((unsigned)(c - 'A') < 26u) {
+			f->cls = SEARCH_CC_WORD;
+			f->script = SEARCH_SCRIPT_LATIN;
+			f->len = 1;
+			f->out[0] = (char)(c + 32);
+		} else if ((unsigned)(c - '0') < 10u) {
+			f->cls = SEARCH_CC_WORD;
+			f->len = 1;
+			f->out[0] = (char)c;
+		} else if (c == '\'') {
+			f->cls = SEARCH_CC_APOS;
+		}
+		return 1;
+	}
+	if ((c == 0xD0 || c == 0xD1) && n >= 2 && (s[1] & 0xC0) == 0x80) {
+		/* U+0400..U+047F: no marks, no separators, all Cyrillic; the
+		 * lower case stays below U+0800, so two bytes again. */
+		*cp = ((uint32_t)(c & 0x1F) << 6) | (s[1] & 0x3Fu);
+		uint32_t lc = cyrillic_lower(*cp);
+		f->cls = SEARCH_CC_WORD;
+		f->script = SEARCH_SCRIPT_CYRILLIC;
+		f->len = 2;
+		f->out[0] = (char)(0xC0 | (lc >> 6));
+		f->out[1] = (char)(0x80 | (lc & 0x3F));
+		return 2;
+	}
+	size_t k = search_utf8_decode(s, n, cp);
+	search_fold_cp(*cp, f);
+	return k;
+}
+
+size_t search_fold_next(const unsigned char *s, size_t n, uint32_t *cp,
+			struct search_fold *f)
+{
+	return fold_next(s, n, cp, f);
+}
+
+/* Append the folded char, or mark the word cut when it does not fit.
+ * f->len is 1..4; the byte copies avoid a memcpy call per char. */
 static void word_put(struct search_word *w, const struct search_fold *f)
 {
 	if (w->truncated || w->len + f->len > sizeof w->text) {
 		w->truncated = 1;
 		return;
 	}
-	memcpy(w->text + w->len, f->out, f->len);
+	char *d = w->text + w->len;
+	d[0] = f->out[0];
+	if (f->len > 1) {
+		d[1] = f->out[1];
+		if (f->len > 2) {
+			d[2] = f->out[2];
+			if (f->len > 3)
+				d[3] = f->out[3];
+		}
+	}
 	w->len += f->len;
 }
 
@@ -364,8 +434,7 @@ int search_word_next(const char *s, size_t n, size_t *pos,
 			*pos = n;
 			return 0;
 		}
-		k = search_utf8_decode(u + i, n - i, &cp);
-		search_fold_cp(cp, &f);
+		k = fold_next(u + i, n - i, &cp, &f);
 		if (f.cls == SEARCH_CC_WORD)
 			break;
 		i += k;
@@ -393,16 +462,14 @@ int search_word_next(const char *s, size_t n, size_t *pos,
 		w->end = i;
 		if (i >= n)
 			break;
-		k = search_utf8_decode(u + i, n - i, &cp);
-		search_fold_cp(cp, &f);
+		k = fold_next(u + i, n - i, &cp, &f);
 		if (f.cls == SEARCH_CC_APOS) {
 			uint32_t next;
 			struct search_fold nf;
 			size_t k2;
 			if (i + k >= n)
 				break;
-			k2 = search_utf8_decode(u + i + k, n - i - k, &next);
-			search_fold_cp(next, &nf);
+			k2 = fold_next(u + i + k, n - i - k, &next, &nf);
 			if (nf.cls != SEARCH_CC_WORD)
 				break;
 			/* skip the apostrophe: "O'Brien" is one word "obrien" */
@@ -426,8 +493,7 @@ int search_has_word(const char *s, size_t n)
 	struct search_fold f;
 
 	while (i < n) {
-		i += search_utf8_decode(u + i, n - i, &cp);
-		search_fold_cp(cp, &f);
+		i += fold_next(u + i, n - i, &cp, &f);
 		if (f.cls == SEARCH_CC_WORD)
 			return 1;
 	}

@@ -67,6 +67,13 @@ size_t search_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * ß -> ss, ё -> е; й, ї, ў are kept as letters of their own). */
 void search_fold_cp(uint32_t cp, struct search_fold *f);
 
+/* Decode and fold the char at s[0..n), n > 0, in one step: the same
+ * result as search_utf8_decode followed by search_fold_cp (returns the
+ * bytes taken, sets *cp and *f), faster for ASCII and Russian letters.
+ * Never reads past s[n-1]. */
+size_t search_fold_next(const unsigned char *s, size_t n, uint32_t *cp,
+			struct search_fold *f);
+
 /* Find the next word in s[*pos..n): skip separators, then collect word
  * chars into w (folded, cut at SEARCH_TOKEN_MAX). *pos moves past the
  * word. Returns 1 when a word was found, 0 at the end of s. Invalid UTF-8
@@ -76,5 +83,26 @@ int search_word_next(const char *s, size_t n, size_t *pos,
 
 /* 1 when s[0..n) holds at least one word char, else 0. */
 int search_has_word(const char *s, size_t n);
+
+/* The tokenizer's word -> stem cache (used for documents only), for
+ * tests; tokenizer.c says how it works. tok is an instance made by the "gazette" tokenizer's xCreate
+ * (fts5_api.xFindTokenizer); struct Fts5Tokenizer is sqlite3.h's
+ * Fts5Tokenizer. */
+struct Fts5Tokenizer;
+
+/* Counters of one instance's cache since it was created. */
+struct search_stem_cache_stats {
+	unsigned long long hits;      /* stems taken from the cache */
+	unsigned long long misses;    /* cacheable words Snowball stemmed */
+	unsigned long long evictions; /* entries replaced by newer words */
+};
+
+/* Turn the cache of tok off (on == 0: every word goes to Snowball, as
+ * before the cache existed) or back on. Thread-safe. */
+void search_tokenizer_cache_set(struct Fts5Tokenizer *tok, int on);
+
+/* Copy tok's counters to *out. Thread-safe. */
+void search_tokenizer_cache_stats_get(struct Fts5Tokenizer *tok,
+				      struct search_stem_cache_stats *out);
 
 #endif

@@ -6,7 +6,9 @@
  * apostrophes, phrases, prefix (as-you-type) queries, highlight() offsets
  * in Cyrillic text, invalid UTF-8 and very long words in documents, hostile
  * user queries (every one must give NULL or an expression FTS5 accepts),
- * and the table/ranking SQL that src/search/README.md recommends.
+ * the table/ranking SQL that src/search/README.md recommends, the fast
+ * paths of search_fold_next against the general code, and the word ->
+ * stem cache against an uncached tokenizer.
  * All text is our own.
  */
 #include <setjmp.h>
@@ -15,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "search/internal.h"
 #include "search/search.h"
 #include "util/arena.h"
 #include "util/err.h"
@@ -585,6 +588,306 @@ static void test_recommended_sql(void **state)
 	exec_ok(f->db, "DROP TABLE article_fts_1; DROP TABLE articles");
 }
 
+/* search_fold_next (the ASCII and Russian fast paths) must classify and
+ * fold every input exactly as search_utf8_decode + search_fold_cp: every
+ * code point (and the surrogates, which are invalid), every one- and
+ * two-byte sequence including truncated and invalid ones. */
+static void check_fold_next(const unsigned char *s, size_t n)
+{
+	uint32_t cp1 = 0, cp2 = 0;
+	struct search_fold f1, f2;
+	memset(&f1, 0, sizeof f1);
+	memset(&f2, 0, sizeof f2);
+	size_t k1 = search_fold_next(s, n, &cp1, &f1);
+	size_t k2 = search_utf8_decode(s, n, &cp2);
+	search_fold_cp(cp2, &f2);
+	if (k1 != k2 || cp1 != cp2 || f1.cls != f2.cls ||
+	    f1.script != f2.script || f1.len != f2.len ||
+	    memcmp(f1.out, f2.out, f2.len) != 0)
+		fail_msg("fold_next differs at %02x %02x (n %zu): cp %x/%x "
+			 "cls %d/%d len %zu/%zu",
+			 s[0], n > 1 ? s[1] : 0, n, (unsigned)cp1,
+			 (unsigned)cp2, f1.cls, f2.cls, f1.len, f2.len);
+}
+
+static void test_fold_next_matches_fold_cp(void **state)
+{
+	(void)state;
+	unsigned char b[4];
+	for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+		size_t n;
+		/* generic encoder: surrogates come out as (invalid) CESU */
+		if (cp < 0x80) {
+			b[0] = (unsigned char)cp;
+			n = 1;
+		} else if (cp < 0x800) {
+			b[0] = (unsigned char)(0xC0 | (cp >> 6));
+			b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+			n = 2;
+		} else if (cp < 0x10000) {
+			b[0] = (unsigned char)(0xE0 | (cp >> 12));
+			b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+			b[2] = (unsigned char)(0x80 | (cp & 0x3F));
+			n = 3;
+		} else {
+			b[0] = (unsigned char)(0xF0 | (cp >> 18));
+			b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+			b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+			b[3] = (unsigned char)(0x80 | (cp & 0x3F));
+			n = 4;
+		}
+		check_fold_next(b, n);
+		check_fold_next(b, 1); /* cut after the lead byte */
+	}
+	for (unsigned i = 0; i < 0x10000; i++) {
+		b[0] = (unsigned char)(i >> 8);
+		b[1] = (unsigned char)i;
+		check_fold_next(b, 2);
+	}
+}
+
+/* One token as FTS5 got it from xToken. */
+struct tok_rec {
+	int flags;       /* 0 or FTS5_TOKEN_COLOCATED */
+	int start, end;  /* byte offsets into the input */
+	size_t off, len; /* token text at pool + off */
+};
+
+struct tok_list {
+	struct tok_rec *v; /* malloc'd, n used of cap */
+	size_t n, cap;
+	char *pool; /* token bytes, malloc'd, plen used of pcap */
+	size_t plen, pcap;
+};
+
+static int tok_collect(void *ctx, int flags, const char *tok, int ntok,
+		       int start, int end)
+{
+	struct tok_list *l = ctx;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->v = realloc(l->v, l->cap * sizeof *l->v);
+		assert_non_null(l->v);
+	}
+	while (l->plen + (size_t)ntok > l->pcap) {
+		l->pcap = l->pcap ? 2 * l->pcap : 65536;
+		l->pool = realloc(l->pool, l->pcap);
+		assert_non_null(l->pool);
+	}
+	memcpy(l->pool + l->plen, tok, (size_t)ntok);
+	l->v[l->n++] =
+		(struct tok_rec){flags, start, end, l->plen, (size_t)ntok};
+	l->plen += (size_t)ntok;
+	return SQLITE_OK;
+}
+
+static void tok_list_free(struct tok_list *l)
+{
+	free(l->v);
+	free(l->pool);
+	memset(l, 0, sizeof *l);
+}
+
+/* Tokenize text[0..n) with both instances and require the same tokens,
+ * flags and offsets, in the same order. Returns the number of tokens. */
+static size_t tok_compare(fts5_tokenizer *x, Fts5Tokenizer *cached,
+			  Fts5Tokenizer *plain, int flags, const char *text,
+			  size_t n)
+{
+	struct tok_list a = {0}, b = {0};
+	assert_int_equal(x->xTokenize(cached, &a, flags, text, (int)n,
+				      tok_collect),
+			 SQLITE_OK);
+	assert_int_equal(x->xTokenize(plain, &b, flags, text, (int)n,
+				      tok_collect),
+			 SQLITE_OK);
+	assert_int_equal(a.n, b.n);
+	for (size_t i = 0; i < a.n; i++) {
+		const struct tok_rec *p = &a.v[i], *q = &b.v[i];
+		if (p->flags != q->flags || p->start != q->start ||
+		    p->end != q->end || p->len != q->len ||
+		    memcmp(a.pool + p->off, b.pool + q->off, p->len) != 0)
+			fail_msg("token %zu (flags %d): '%.*s' %d..%d cached, "
+				 "'%.*s' %d..%d uncached",
+				 i, flags, (int)p->len, a.pool + p->off,
+				 p->start, p->end, (int)q->len, b.pool + q->off,
+				 q->start, q->end);
+	}
+	size_t count = a.n;
+	tok_list_free(&a);
+	tok_list_free(&b);
+	return count;
+}
+
+/* Pieces of the generated words: Cyrillic and Latin syllables (lower and
+ * upper case) and endings the stemmers strip or rewrite. */
+static const char *const gen_ru[] = {
+	"ка", "РО", "ми", "Ст", "но", "вы", "пра", "зё",
+	"ЛЁ", "ду", "ще", "ю",  "ИЙ", "ъе", "ль",  "ХО",
+};
+static const char *const gen_ru_end[] = {
+	"ами",  "ого",     "ения", "ах",  "ов", "ый",
+	"ость", "ировать", "",     "ЫМИ", "ее", "енн",
+};
+static const char *const gen_en[] = {
+	"ka", "RO", "mi", "st", "No", "vy", "pra", "ze",
+	"lo", "du", "sh", "y",  "Qu", "ea", "ll",  "HO",
+};
+static const char *const gen_en_end[] = {
+	"ing", "ations", "ies",     "ed",  "ness", "ly",
+	"s",   "",       "IZATION", "ful", "y",    "ement",
+};
+
+/* Append the i-th generated word (deterministic) to buf. */
+static size_t gen_word(char *buf, unsigned i)
+{
+	unsigned r = i * 2654435761u + 12345u;
+	int ru = (r >> 3) & 1;
+	const char *const *syl = ru ? gen_ru : gen_en;
+	const char *const *end = ru ? gen_ru_end : gen_en_end;
+	size_t len = 0;
+	int nsyl = 1 + (int)((r >> 5) % 4);
+	for (int k = 0; k < nsyl; k++) {
+		const char *s = syl[(r >> (8 + 4 * k)) & 15];
+		memcpy(buf + len, s, strlen(s));
+		len += strlen(s);
+	}
+	const char *e = end[(r >> 24) % 12];
+	memcpy(buf + len, e, strlen(e));
+	return len + strlen(e);
+}
+
+/* The tokenizer's word -> stem cache must never change a token: a cached
+ * and an uncached instance ("gazette ru": both stemmers) see the same
+ * varied text (English and Russian, case, ё, punctuation, hyphens,
+ * apostrophes, numbers, marks, invalid UTF-8, words too long to cache or
+ * to stem, common words that hit the cache, and more distinct words than
+ * the cache holds, so that entries are evicted and words come back after
+ * eviction), whole and in pieces cut anywhere (also inside a UTF-8
+ * sequence), as documents (cached) and as queries, prefix queries and aux
+ * calls (not cached). */
+static void test_stem_cache_same_tokens(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const fixed[] = {
+		"The Council's PARTNERSHIPS were signed on 2026-11-27; "
+		"O'Brien's café re-opened (crème brûlée!). Running runners "
+		"ran 1,500 km - e-mail: news@example.org. Naïve résumé, "
+		"Straße, Ærøskøbing, ĳssel. ",
+		"Выборы в Санкт-Петербурге: ЁЛКИ, ёлки и Елки; партнёрство и "
+		"партнерства 2026 г. «Экономического» форума. "
+		"Пере\xC2\xADговоры шли долго, за\xCC\x81мок, "
+		"и\xCC\x86од, ВЫБОРАХ. ",
+		"Москва-Сити и New-York, iPhone15, COVID-19, Ф1, 3D-принтер, "
+		"x\xFF\xFEy, \xD0 \xD1\x41 \xE2\x82, ",
+		/* 35 Cyrillic letters: 70 bytes, too long to cache */
+		"превысокомногорассмотрительствующих "
+		"ПРЕВЫСОКОМНОГОРАССМОТРИТЕЛЬСТВУЮЩИХ ",
+		/* fits the cache alone but not with its stem */
+		"pneumonoultramicroscopicsilicovolcanoconiosis "
+		"antidisestablishmentarianism ",
+		/* 72 letters: cut at 128 bytes, not stemmed */
+		"долгоедолгоедолгоедолгоедолгоедолгоедолгоедолгоедолгоедолгое"
+		"долгоедолгое. ",
+	};
+	static const char *const common[] = {
+		"the ",        "и ",  "в ",  "council ",     "выборы ",
+		"Elections, ", "на ", "of ", "партнёрство ",
+	};
+	const unsigned nwords = 6000; /* > the cache's 4096 slots */
+	size_t cap = 1 << 20, n = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+			memcpy(text + n, fixed[i], strlen(fixed[i]));
+			n += strlen(fixed[i]);
+		}
+		for (unsigned i = 0; i < nwords; i++) {
+			n += gen_word(text + n, i);
+			text[n++] = i % 7 == 3 ? '-' : ' ';
+			const char *c = common[i % 9];
+			memcpy(text + n, c, strlen(c));
+			n += strlen(c);
+			assert_true(n + 300 < cap);
+		}
+	}
+
+	/* The tokenizer as FTS5 sees it, through the documented fts5_api. */
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT fts5(?1)", -1, &st,
+					    NULL),
+			 SQLITE_OK);
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	sqlite3_finalize(st);
+	assert_non_null(api);
+	void *ud = NULL;
+	fts5_tokenizer x;
+	assert_int_equal(api->xFindTokenizer(api, "gazette", &ud, &x),
+			 SQLITE_OK);
+	const char *argv[] = {"ru"};
+	Fts5Tokenizer *cached = NULL, *plain = NULL;
+	assert_int_equal(x.xCreate(ud, argv, 1, &cached), SQLITE_OK);
+	assert_int_equal(x.xCreate(ud, argv, 1, &plain), SQLITE_OK);
+	search_tokenizer_cache_set(plain, 0);
+
+	/* the stemmers are really on: "выборах" -> "выбор" */
+	struct tok_list l = {0};
+	assert_int_equal(x.xTokenize(cached, &l, FTS5_TOKENIZE_DOCUMENT,
+				     "ВЫБОРАХ", (int)strlen("ВЫБОРАХ"),
+				     tok_collect),
+			 SQLITE_OK);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].len, strlen("выбор"));
+	assert_memory_equal(l.pool, "выбор", l.v[0].len);
+	tok_list_free(&l);
+
+	/* Documents go through the cache: the whole text with a cold and
+	 * then a warm cache, then pieces of 1..97 bytes cut anywhere. */
+	size_t total = 0;
+	for (int pass = 0; pass < 2; pass++)
+		total += tok_compare(&x, cached, plain, FTS5_TOKENIZE_DOCUMENT,
+				     text, n);
+	assert_true(total > 2 * 2 * 2 * nwords);
+	for (size_t i = 0, step = 1; i < n; i += step) {
+		step = 1 + (i * 31) % 97;
+		size_t m = i + step <= n ? step : n - i;
+		tok_compare(&x, cached, plain, FTS5_TOKENIZE_DOCUMENT, text + i,
+			    m);
+	}
+	struct search_stem_cache_stats sc, sp;
+	search_tokenizer_cache_stats_get(cached, &sc);
+	search_tokenizer_cache_stats_get(plain, &sp);
+	assert_true(sc.hits > sc.misses); /* the cache was used... */
+	assert_true(sc.misses > 4096);
+	assert_true(sc.evictions > 1000); /* ...and overflowed */
+	assert_int_equal(sp.hits + sp.misses + sp.evictions, 0);
+
+	/* Queries, prefix queries (the last word of each piece is the
+	 * prefix) and aux calls bypass the cache, and give the same tokens. */
+	static const int flavours[] = {
+		FTS5_TOKENIZE_QUERY,
+		FTS5_TOKENIZE_QUERY | FTS5_TOKENIZE_PREFIX,
+		FTS5_TOKENIZE_AUX,
+	};
+	for (size_t fl = 0; fl < 3; fl++)
+		for (size_t i = 0, step = 1; i < n; i += step) {
+			step = 1 + (i * 31 + fl) % 97;
+			size_t m = i + step <= n ? step : n - i;
+			tok_compare(&x, cached, plain, flavours[fl], text + i,
+				    m);
+		}
+	struct search_stem_cache_stats sq;
+	search_tokenizer_cache_stats_get(cached, &sq);
+	assert_memory_equal(&sq, &sc, sizeof sq);
+
+	x.xDelete(cached);
+	x.xDelete(plain);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +904,8 @@ int main(void)
 		cmocka_unit_test(test_query_build_nasty_inputs),
 		cmocka_unit_test(test_tokenizer_arguments),
 		cmocka_unit_test(test_recommended_sql),
+		cmocka_unit_test(test_fold_next_matches_fold_cp),
+		cmocka_unit_test(test_stem_cache_same_tokens),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
