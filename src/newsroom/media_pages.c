@@ -580,6 +580,8 @@ static int mp_item_page(struct http_req *r, const struct newsroom_me *me,
 					arena_printf(r->a, MP_URL "/%s",
 						     v->path));
 			render_json_int(&j, "bytes", v->bytes);
+			render_json_str(&j, "aspect",
+					v->aspect ? v->aspect : "");
 			render_json_obj_end(&j);
 		}
 		render_json_arr_end(&j);
@@ -615,22 +617,31 @@ static int mp_item_page(struct http_req *r, const struct newsroom_me *me,
 				 (const char *[]){"when", when, NULL}));
 	int can = mp_can_edit(me, m);
 	render_obj_set_bool(it, "can_edit", can);
-	/* one line per width: its WebP and JPEG files */
+	/* one line per width (its WebP and JPEG files), then one per crop
+	 * (a crop may have the size of a width variant: its own line) */
 	struct render_val *vs = render_obj_add_list(it, "variants");
 	struct render_val *row = NULL;
-	int row_w = 0;
+	const struct store_media_variant *row_v = NULL;
 	for (size_t i = 0; i < m->n_variants; i++) {
 		const struct store_media_variant *v = &m->variants[i];
-		if (!row || v->width != row_w) {
+		const char *aspect = v->aspect ? v->aspect : "";
+		if (!row || v->width != row_v->width ||
+		    strcmp(aspect, row_v->aspect ? row_v->aspect : "") != 0) {
 			row = render_list_add_obj(vs);
-			row_w = v->width;
+			row_v = v;
 			char vw[16], vh[16];
 			snprintf(vw, sizeof vw, "%d", v->width);
 			snprintf(vh, sizeof vh, "%d", v->height);
-			render_obj_set_str(row, "label",
-					   mp_tf(r, "size",
-						 (const char *[]){"w", vw, "h",
-								  vh, NULL}));
+			render_obj_set_str(
+				row, "label",
+				*aspect ? mp_tf(r, "crop_size",
+						(const char *[]){"aspect",
+								 aspect, "w",
+								 vw, "h", vh,
+								 NULL}) :
+					  mp_tf(r, "size",
+						(const char *[]){"w", vw, "h",
+								 vh, NULL}));
 			render_obj_add_list(row, "files");
 		}
 		struct render_val *o =

@@ -270,6 +270,14 @@ test('a JPEG uploaded as a plain form gets WebP and JPEG variants, served for a 
       '960x720 jpeg', '1000x750 webp', '1000x750 jpeg', '1000x563 jpeg', '1000x750 jpeg',
       '750x750 jpeg']);
   assert.deepEqual(j.variants.slice(-3).map((v) => path.basename(v.url)), ['16x9.jpg', '4x3.jpg', '1x1.jpg']);
+  assert.deepEqual(j.variants.map((v) => v.aspect), ['', '', '', '', '', '', '', '', '16:9', '4:3', '1:1']);
+  // the page: the 4:3 crop has its own line, though it is as large as
+  // the 1000 px variant
+  const item = (await admin.get(`/newsroom/media/${id}`)).text;
+  assert.match(item, /<li>1000 × 750 px: <a href="[^"]+1000\.webp">WebP<\/a>.*<a href="[^"]+1000\.jpg">JPEG<\/a>[^<]*<span[^>]*>[^<]*<\/span> <\/li>/);
+  assert.match(item, /<li>4:3 crop, 1000 × 750 px: <a href="[^"]+4x3\.jpg">JPEG<\/a>/);
+  assert.match(item, /<li>16:9 crop, 1000 × 563 px: /);
+  assert.match(item, /<li>1:1 crop, 750 × 750 px: /);
   assert.equal(j.src, `/media/${dir}/960.jpg`);
 
   // served: type, long cache, ETag, 304, HEAD
