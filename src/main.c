@@ -623,6 +623,109 @@ static int cmd_reindex(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* ---- gazette media ---------------------------------------------------- */
+
+/* Give every image of the library the crops it lacks (uploads from before
+ * a crop existed). One line per image changed or failed; failures do not
+ * stop the others. */
+static int main_media_crops(int *failed)
+{
+	char *mdir = config_data_path(app->cfg, "media");
+	struct arena *a = arena_new(0);
+	size_t offset = 0, total = 0, done = 0, seen = 0;
+	int rc = 0;
+	*failed = 0;
+	do {
+		struct store_media_filter f = {.limit = 100, .offset = offset};
+		struct store_media *list;
+		size_t n;
+		struct err e = {0};
+		arena_reset(a);
+		rc = store_media_list(app->store, a, &f, &list, &n, &total, &e);
+		if (rc) {
+			fprintf(stderr, "gazette media crops: %s\n", e.msg);
+			break;
+		}
+		for (size_t i = 0; i < n; i++, seen++) {
+			struct store_media_variant *v;
+			size_t nv;
+			media_lock();
+			int r = media_crops_add(a, mdir, &list[i], &v, &nv, &e);
+			if (r == 0 && nv)
+				r = store_media_variants_add(
+					app->store, list[i].id, v, nv, &e);
+			if (r && nv) { /* the store refused: files go too */
+				struct store_media gone = list[i];
+				gone.path = NULL;
+				gone.variants = v;
+				gone.n_variants = nv;
+				media_files_remove(mdir, &gone);
+			}
+			media_unlock();
+			if (r) {
+				fprintf(stderr, "  media %lld (%s): %s\n",
+					(long long)list[i].id, list[i].path,
+					e.msg);
+				(*failed)++;
+			} else if (nv) {
+				printf("  media %lld: %zu crop%s added\n",
+				       (long long)list[i].id, nv,
+				       nv == 1 ? "" : "s");
+				done++;
+			}
+		}
+		offset += n;
+		if (n == 0)
+			break;
+	} while (offset < total);
+	if (rc == 0)
+		printf("crops added to %zu of %zu images\n", done, seen);
+	arena_free(a);
+	free(mdir);
+	return rc;
+}
+
+static int cmd_media(int argc, char **argv)
+{
+	static const struct option lo[] = {MAIN_COMMON_LONGOPTS,
+					   {NULL, 0, NULL, 0}};
+	struct main_opts o = {0};
+	int c;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (main_common(&o, c, optarg))
+			continue;
+		if (c == OPT_HELP) {
+			printf("usage: gazette media crops [--data DIR]\n\n"
+			       "Make the 16:9, 4:3 and 1:1 crops (for search "
+			       "engines and social\nnetworks) of every image "
+			       "uploaded before they existed. Images that\n"
+			       "have them are left alone; the site may keep "
+			       "serving.\n\n%s",
+			       main_common_help);
+			return 0;
+		}
+		return 2;
+	}
+	if (optind + 1 != argc || strcmp(argv[optind], "crops") != 0) {
+		fprintf(stderr, "gazette media: expected crops (see gazette "
+				"media --help)\n");
+		main_opts_free(&o);
+		return 2;
+	}
+	main_config(&o);
+	main_site_open(0);
+	struct err e = {0};
+	int failed = 0;
+	int rc = media_init("gazette", &e);
+	if (rc == 0)
+		rc = main_media_crops(&failed);
+	else
+		fprintf(stderr, "gazette media: %s\n", e.msg);
+	media_shutdown();
+	main_site_close();
+	return rc || failed ? 1 : 0;
+}
+
 /* ---- gazette user ----------------------------------------------------- */
 
 static void cmd_user_help(void)
@@ -758,6 +861,7 @@ static const struct main_cmd {
 	{"demo", cmd_demo, "fill the site with sample content"},
 	{"user", cmd_user, "add users, set passwords, list users"},
 	{"reindex", cmd_reindex, "rebuild the search index (site may serve)"},
+	{"media", cmd_media, "make missing crops of older images"},
 };
 
 static void main_usage(FILE *f)

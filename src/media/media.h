@@ -233,6 +233,21 @@ int media_process(struct arena *a, const char *media_dir, const void *data,
 		  size_t len, int64_t now, struct store_media *out,
 		  struct err *e);
 
+/*
+ * Make the crops that m (an upload from before a crop existed) lacks,
+ * from its original under media_dir (decoded as media_process decodes an
+ * upload), written beside its other files. *out (arena memory) and *n
+ * get the new variants, for store_media_variants_add; *n is 0 when m
+ * has every crop (nothing is read). On any error the files this call
+ * wrote are removed again. ERR_NOTFOUND when the original is missing,
+ * ERR_INVALID when it does not decode, ERR_IO for the disk or without
+ * libvips. Hold media_lock around it and the store write (uploads of a
+ * running server write the same folders).
+ */
+int media_crops_add(struct arena *a, const char *media_dir,
+		    const struct store_media *m,
+		    struct store_media_variant **out, size_t *n, struct err *e);
+
 /* Remove the original and the variants of m from media_dir, and m's
  * folder (and its month and year folders) when that leaves them empty.
  * Paths that do not match the layout are skipped. Errors are ignored:

@@ -32,10 +32,12 @@
 
 #include "util/arena.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Calls into libvips and glib, through the table vipsdl.c fills. */
 #define V MEDIA_VIPS
@@ -370,18 +372,19 @@ out:
 	return rc;
 }
 
-/* media_process without the undo. */
-static int media_process_do(struct arena *a, const char *media_dir,
-			    const void *data, size_t len, int64_t now,
-			    struct store_media *out, struct media_undo *u,
-			    struct err *e)
+/* Check and decode data[0..len): its type into *type, the upright
+ * sRGB pixels without metadata into *img (owned by ctx, a new object the
+ * caller unrefs whatever the result). */
+static int media_decode(VipsObject **ctx, const void *data, size_t len,
+			enum media_type *type, VipsImage **img, struct err *e)
 {
-	enum media_type type = media_sniff(data, len);
-	if (type == MEDIA_NONE)
+	*ctx = NULL;
+	*type = media_sniff(data, len);
+	if (*type == MEDIA_NONE)
 		return err_set(e, ERR_INVALID,
 			       "not a JPEG, PNG, WebP or GIF image");
 	int hw, hh;
-	int rc = media_header_size(type, data, len, &hw, &hh, e);
+	int rc = media_header_size(*type, data, len, &hw, &hh, e);
 	if (rc)
 		return rc;
 	if ((rc = media_size_check(hw, hh, e)) != 0)
@@ -390,31 +393,42 @@ static int media_process_do(struct arena *a, const char *media_dir,
 	if ((rc = media_vips_load(e)) != 0)
 		return rc;
 
-	VipsObject *ctx = (VipsObject *)V(vips_image_new)();
-	VipsImage **t = (VipsImage **)V(vips_object_local_array)(ctx, 3);
-	if ((rc = media_load(type, data, len, &t[0], e)) != 0)
-		goto out;
+	*ctx = (VipsObject *)V(vips_image_new)();
+	VipsImage **t = (VipsImage **)V(vips_object_local_array)(*ctx, 3);
+	if ((rc = media_load(*type, data, len, &t[0], e)) != 0)
+		return rc;
 	/* the decoder's idea of the size must pass as well (a GIF frame
 	 * may be larger than its screen, for one) */
 	if ((rc = media_size_check(t[0]->Xsize, t[0]->Ysize, e)) != 0)
-		goto out;
-	if (V(vips_autorot)(t[0], &t[1], NULL)) {
-		rc = media_vips_err(e, ERR_INVALID, "corrupt image");
-		goto out;
-	}
+		return rc;
+	if (V(vips_autorot)(t[0], &t[1], NULL))
+		return media_vips_err(e, ERR_INVALID, "corrupt image");
 	VipsImage *srgb = NULL;
-	if ((rc = media_to_srgb(ctx, t[1], &srgb, e)) != 0)
-		goto out;
+	if ((rc = media_to_srgb(*ctx, t[1], &srgb, e)) != 0)
+		return rc;
 	/* Decode every pixel once, here: truncation and decoder errors
 	 * surface now (fail_on=error), before anything is written. */
 	t[2] = V(vips_image_copy_memory)(srgb);
-	if (!t[2]) {
-		rc = media_vips_err(e, ERR_INVALID,
-				    "corrupt or truncated image");
+	if (!t[2])
+		return media_vips_err(e, ERR_INVALID,
+				      "corrupt or truncated image");
+	*img = t[2];
+	media_strip(*img);
+	return 0;
+}
+
+/* media_process without the undo. */
+static int media_process_do(struct arena *a, const char *media_dir,
+			    const void *data, size_t len, int64_t now,
+			    struct store_media *out, struct media_undo *u,
+			    struct err *e)
+{
+	VipsObject *ctx;
+	enum media_type type;
+	VipsImage *img = NULL;
+	int rc = media_decode(&ctx, data, len, &type, &img, e);
+	if (rc)
 		goto out;
-	}
-	VipsImage *img = t[2];
-	media_strip(img);
 
 	char sha[65];
 	media_sha256_hex(data, len, sha);
@@ -448,7 +462,8 @@ static int media_process_do(struct arena *a, const char *media_dir,
 	for (size_t k = 0; k < MEDIA_N_CROPS && rc == 0; k++)
 		rc = media_crop(a, img, k, dir, rel, out, u, e);
 out:
-	V(g_object_unref)(ctx);
+	if (ctx)
+		V(g_object_unref)(ctx);
 	return rc;
 }
 
@@ -465,4 +480,90 @@ int media_process(struct arena *a, const char *media_dir, const void *data,
 		memset(out, 0, sizeof *out);
 	}
 	return rc;
+}
+
+/* ---- crops for older uploads ---------------------------------------- */
+
+/* 1 when m has a variant with the aspect of crop k. */
+static int media_has_crop(const struct store_media *m, size_t k)
+{
+	for (size_t i = 0; i < m->n_variants; i++)
+		if (m->variants[i].aspect &&
+		    !strcmp(m->variants[i].aspect, media_crops[k].aspect))
+			return 1;
+	return 0;
+}
+
+/* Read media_dir/rel whole into arena memory. */
+static int media_read_all(struct arena *a, const char *media_dir,
+			  const char *rel, void **data, size_t *len,
+			  struct err *e)
+{
+	int fd;
+	int64_t size, mtime;
+	int rc = media_file_open(media_dir, rel, &fd, &size, &mtime, e);
+	if (rc)
+		return rc;
+	unsigned char *p = arena_alloc(a, (size_t)size + 1);
+	size_t got = 0;
+	while (got < (size_t)size) {
+		ssize_t r = read(fd, p + got, (size_t)size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = err_set(e, ERR_IO, "%s: read: %s", rel,
+				     r ? strerror(errno) : "file shrank");
+			break;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	*data = p;
+	*len = got;
+	return rc;
+}
+
+int media_crops_add(struct arena *a, const char *media_dir,
+		    const struct store_media *m,
+		    struct store_media_variant **out, size_t *n, struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	size_t missing = 0;
+	for (size_t k = 0; k < MEDIA_N_CROPS; k++)
+		missing += !media_has_crop(m, k);
+	if (missing == 0)
+		return 0;
+	const char *slash = m->path ? strrchr(m->path, '/') : NULL;
+	if (!slash || !media_path_is_original(m->path))
+		return err_set(e, ERR_INVALID, "media %lld: original %s",
+			       (long long)m->id, m->path ? m->path : "(none)");
+	char *rel = arena_strndup(a, m->path, (size_t)(slash - m->path));
+	void *data;
+	size_t len;
+	int rc = media_read_all(a, media_dir, m->path, &data, &len, e);
+	if (rc)
+		return rc;
+	VipsObject *ctx;
+	enum media_type type;
+	VipsImage *img = NULL;
+	struct media_undo u;
+	memset(&u, 0, sizeof u);
+	struct store_media got;
+	memset(&got, 0, sizeof got);
+	got.variants = arena_alloc(a, MEDIA_N_CROPS * sizeof *got.variants);
+	rc = media_decode(&ctx, data, len, &type, &img, e);
+	char *dir = arena_printf(a, "%s/%s", media_dir, rel);
+	for (size_t k = 0; rc == 0 && k < MEDIA_N_CROPS; k++)
+		if (!media_has_crop(m, k))
+			rc = media_crop(a, img, k, dir, rel, &got, &u, e);
+	if (ctx)
+		V(g_object_unref)(ctx);
+	if (rc) {
+		media_undo_run(&u);
+		return rc;
+	}
+	*out = got.variants;
+	*n = got.n_variants;
+	return 0;
 }

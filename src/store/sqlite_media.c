@@ -3,7 +3,7 @@
  * their resized variants and crops (width variants first, narrowest
  * first, then the crops in the order they were added).
  *
- * For: store_media_add and store_media_get. Not for: files, MIME sniffing
+ * For: store_media_add, store_media_variants_add and store_media_get. Not for: files, MIME sniffing
  * or resizing (media/ does those and hands the store the results).
  */
 #include "store/internal.h"
@@ -12,6 +12,64 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+
+/* Insert variants v[0..n) of media id, on c in its write transaction. */
+static int media_variants_insert(struct store_conn *c, int64_t id,
+				 const struct store_media_variant *v, size_t n,
+				 struct err *e)
+{
+	if (n == 0)
+		return 0;
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "INSERT INTO media_variants (media_id, width, "
+			    "height, format, path, bytes, aspect) VALUES "
+			    "(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			    &st, e);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		store_bind_int(st, 1, id);
+		store_bind_int(st, 2, v[i].width);
+		store_bind_int(st, 3, v[i].height);
+		store_bind_text(st, 4, v[i].format);
+		store_bind_text(st, 5, v[i].path);
+		store_bind_int(st, 6, v[i].bytes);
+		store_bind_text(st, 7, v[i].aspect ? v[i].aspect : "");
+		int src = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e,
+					  "media %" PRId64 " variant %s", id,
+					  v[i].path ? v[i].path : "");
+	}
+	store_stmt_done(c, st);
+	return rc;
+}
+
+int store_media_variants_add(store *s, int64_t id,
+			     const struct store_media_variant *v, size_t n,
+			     struct err *e)
+{
+	if (n && !v)
+		return err_set(e, ERR_INVALID, "media: variants: missing");
+	struct store_conn *c;
+	int rc = store_write_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c, "SELECT 1 FROM media WHERE id = ?1", &st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, id);
+		int src = sqlite3_step(st);
+		store_stmt_done(c, st);
+		if (src == SQLITE_DONE)
+			rc = err_set(e, ERR_NOTFOUND, "media %" PRId64, id);
+		else if (src != SQLITE_ROW)
+			rc = store_db_err(c, src, e, "media %" PRId64, id);
+	}
+	if (rc == 0)
+		rc = media_variants_insert(c, id, v, n, e);
+	return store_write_end(s, c, rc, e);
+}
 
 int store_media_add(store *s, struct store_media *m, struct err *e)
 {
@@ -60,29 +118,9 @@ int store_media_add(store *s, struct store_media *m, struct err *e)
 			id = sqlite3_last_insert_rowid(c->db);
 		store_stmt_done(c, st);
 	}
-	sqlite3_stmt *vst = NULL;
-	if (rc == 0 && m->n_variants)
-		rc = store_stmt(c,
-				"INSERT INTO media_variants (media_id, width, "
-				"height, format, path, bytes, aspect) VALUES "
-				"(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-				&vst, e);
-	for (size_t i = 0; rc == 0 && i < m->n_variants; i++) {
-		const struct store_media_variant *v = &m->variants[i];
-		store_bind_int(vst, 1, id);
-		store_bind_int(vst, 2, v->width);
-		store_bind_int(vst, 3, v->height);
-		store_bind_text(vst, 4, v->format);
-		store_bind_text(vst, 5, v->path);
-		store_bind_int(vst, 6, v->bytes);
-		store_bind_text(vst, 7, v->aspect ? v->aspect : "");
-		int src = sqlite3_step(vst);
-		sqlite3_reset(vst);
-		if (src != SQLITE_DONE)
-			rc = store_db_err(c, src, e, "media %s variant %s",
-					  m->path, v->path ? v->path : "");
-	}
-	store_stmt_done(c, vst);
+	if (rc == 0)
+		rc = media_variants_insert(c, id, m->variants, m->n_variants,
+					   e);
 	rc = store_write_end(s, c, rc, e);
 	if (rc == 0) {
 		m->id = id;

@@ -575,6 +575,12 @@ struct store_media {
 };
 /* Insert media and its variants in one transaction. Sets m->id. */
 int store_media_add(store *s, struct store_media *m, struct err *e);
+/* Add variants v[0..n) to media id (crops made later for an older
+ * upload: gazette media crops). ERR_NOTFOUND when there is no such
+ * media. */
+int store_media_variants_add(store *s, int64_t id,
+			     const struct store_media_variant *v, size_t n,
+			     struct err *e);
 int store_media_get(store *s, struct arena *a, int64_t id,
 		    struct store_media *out, struct err *e);
 

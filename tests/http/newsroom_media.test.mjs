@@ -16,7 +16,7 @@
 // AC: two bits a block), so no binary fixture and no image tool is needed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -464,4 +464,59 @@ test('without libvips an upload is refused with a clear error and the server kee
   } finally {
     await other.stop();
   }
+});
+
+test('gazette media crops gives older uploads the crops they lack, and only those', async () => {
+  const c = await new Client().login(ADMIN_LOGIN, ADMIN_PASSWORD);
+  const a = await c.upload(makePng(900, 600, 11), 'old-one.png', { json: true, header: true, type: 'image/png' });
+  const b = await c.upload(makePng(500, 800, 12), 'old-two.png', { json: true, header: true, type: 'image/png' });
+  assert.equal(a.status, 201, a.text);
+  assert.equal(b.status, 201, b.text);
+  const db = path.join(srv.dataDir, 'gazette.db');
+  const sql = (q) => {
+    const r = spawnSync('sqlite3', [db, q], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const cropsOf = async (id) => (await c.get(`/newsroom/media/${id}`, { headers: { Accept: 'application/json' } }))
+    .json.variants.filter((v) => v.aspect).map((v) => `${v.aspect} ${v.width}x${v.height}`);
+  const before = await cropsOf(a.json.id);
+  assert.deepEqual(before, ['16:9 900x506', '4:3 800x600', '1:1 600x600']);
+  // as uploads from before the crops were: no crop rows, no crop files;
+  // the second one keeps its 1:1 crop
+  const files = (id) => sql(`SELECT path FROM media_variants WHERE media_id = ${id} AND aspect != ''`).split('\n');
+  const gone = [...files(a.json.id), ...files(b.json.id).slice(0, 2)];
+  for (const f of gone) fs.unlinkSync(path.join(srv.dataDir, 'media', f));
+  sql(`DELETE FROM media_variants WHERE media_id = ${a.json.id} AND aspect != ''`);
+  sql(`DELETE FROM media_variants WHERE media_id = ${b.json.id} AND aspect IN ('16:9', '4:3')`);
+
+  let r = spawnSync(gazetteBin, ['media', 'crops', '--data', srv.dataDir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`media ${a.json.id}: 3 crops added`));
+  assert.match(r.stdout, new RegExp(`media ${b.json.id}: 2 crops added`));
+  assert.match(r.stdout, /crops added to 2 of \d+ images/);
+  assert.deepEqual(await cropsOf(a.json.id), before); // the running server sees them
+  assert.deepEqual((await cropsOf(b.json.id)).sort(), ['16:9 500x281', '1:1 500x500', '4:3 500x375']);
+  for (const f of gone) assert.ok(fs.existsSync(path.join(srv.dataDir, 'media', f)), f);
+  const img = await new Client().get(`/media/${files(a.json.id)[0]}`, { binary: true });
+  assert.equal(img.status, 200);
+  assert.deepEqual([...img.body.subarray(0, 3)], [0xff, 0xd8, 0xff]);
+
+  // nothing left to do; a missing original is reported, the rest done
+  r = spawnSync(gazetteBin, ['media', 'crops', '--data', srv.dataDir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /crops added to 0 of \d+ images/);
+  sql(`DELETE FROM media_variants WHERE media_id = ${b.json.id} AND aspect = '1:1'`);
+  const orig = sql(`SELECT path FROM media WHERE id = ${b.json.id}`);
+  fs.renameSync(path.join(srv.dataDir, 'media', orig), path.join(srv.dataDir, 'orig.moved'));
+  r = spawnSync(gazetteBin, ['media', 'crops', '--data', srv.dataDir], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, new RegExp(`media ${b.json.id} \\(${orig}\\): `));
+  fs.renameSync(path.join(srv.dataDir, 'orig.moved'), path.join(srv.dataDir, 'media', orig));
+  r = spawnSync(gazetteBin, ['media', 'crops', '--data', srv.dataDir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`media ${b.json.id}: 1 crop added`));
+  r = spawnSync(gazetteBin, ['media', 'resize', '--data', srv.dataDir], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /expected crops/);
 });
