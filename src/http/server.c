@@ -44,25 +44,28 @@
 struct http_server {
 	struct MHD_Daemon *d;
 	struct app *app;
-	atomic_llong next_id;  /* request counter for ids */
-	atomic_int inflight;   /* requests begun and not completed */
-	char id_prefix[9];     /* random per process, hex */
+	atomic_llong next_id;     /* request counter for ids */
+	atomic_int inflight;      /* requests begun and not completed */
+	char id_prefix[9];        /* random per process, hex */
 	struct http_cache *cache; /* page cache, NULL when cache.enabled=off */
 	struct http_views *views; /* view counter with its flusher thread */
 	int quiesced;             /* http_server_quiesce was called */
 	MHD_socket listen_fd;     /* what MHD_quiesce_daemon handed back */
 };
 
-enum { HTTP_STATE_REQUEST, HTTP_STATE_STREAM };
+enum {
+	HTTP_STATE_REQUEST,
+	HTTP_STATE_STREAM
+};
 
 /* Per-request server state beside the public struct. */
 struct http_conn_state {
-	int kind;           /* HTTP_STATE_REQUEST */
+	int kind; /* HTTP_STATE_REQUEST */
 	struct http_req r;
-	int stage;          /* 0: new, 1: headers seen */
-	int early_status;   /* 413/431/400 decided while reading, or 0 */
-	size_t body_limit;  /* bytes allowed for this request's body */
-	size_t bytes_out;   /* body bytes sent, for the access log */
+	int stage;         /* 0: new, 1: headers seen */
+	int early_status;  /* 413/431/400 decided while reading, or 0 */
+	size_t body_limit; /* bytes allowed for this request's body */
+	size_t bytes_out;  /* body bytes sent, for the access log */
 };
 
 /*
@@ -72,13 +75,13 @@ struct http_conn_state {
  * long as the reader does; nothing of a stream lives in it (sse.c).
  */
 struct http_stream_state {
-	int kind;                 /* HTTP_STATE_STREAM */
-	char id[20];              /* request id */
+	int kind;                  /* HTTP_STATE_STREAM */
+	char id[20];               /* request id */
 	char ip[INET6_ADDRSTRLEN]; /* client address text */
-	char method[8];           /* "GET", "HEAD" */
-	int status;               /* reply status */
-	int64_t start_ns;         /* arrival */
-	char uri[];               /* raw request target */
+	char method[8];            /* "GET", "HEAD" */
+	int status;                /* reply status */
+	int64_t start_ns;          /* arrival */
+	char uri[];                /* raw request target */
 };
 
 static int64_t http_now_ns(void)
@@ -111,7 +114,8 @@ static void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	r->start_ns = http_now_ns();
 	/* "<prefix><8 hex digits>", by hand: snprintf was a visible share
 	 * of a cache hit's CPU time. */
-	unsigned long long n = (unsigned long long)atomic_fetch_add(&s->next_id, 1);
+	unsigned long long n =
+		(unsigned long long)atomic_fetch_add(&s->next_id, 1);
 	memcpy(r->id, s->id_prefix, 8);
 	for (int i = 15; i >= 8; i--, n >>= 4)
 		r->id[i] = "0123456789abcdef"[n & 15];
@@ -126,13 +130,17 @@ static void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET,
-				  &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-				  ip, sizeof ip);
+			inet_ntop(
+				AF_INET,
+				&((const struct sockaddr_in *)(const void *)sa)
+					 ->sin_addr,
+				ip, sizeof ip);
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6,
-				  &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-				  ip, sizeof ip);
+			inet_ntop(
+				AF_INET6,
+				&((const struct sockaddr_in6 *)(const void *)sa)
+					 ->sin6_addr,
+				ip, sizeof ip);
 	}
 	r->ip = arena_strdup(a, ip);
 	return st;
@@ -155,7 +163,7 @@ static enum MHD_Result http_sum_header(void *cls, enum MHD_ValueKind kind,
 
 static int http_method_known(const char *m)
 {
-	static const char *const known[] = {"GET", "HEAD", "POST", "PUT",
+	static const char *const known[] = {"GET",    "HEAD",  "POST",   "PUT",
 					    "DELETE", "PATCH", "OPTIONS"};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (!strcmp(m, known[i]))
@@ -206,7 +214,8 @@ static enum MHD_Result http_queue(struct http_conn_state *st)
 		MHD_add_response_header(resp, r->headers[i].key,
 					r->headers[i].value);
 	st->bytes_out = len;
-	enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+	enum MHD_Result ok =
+		MHD_queue_response(r->conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ok;
 }
@@ -217,10 +226,11 @@ static void http_dispatch(struct http_conn_state *st)
 	struct err e = {0};
 	if (st->early_status) {
 		http_reply_error(r, st->early_status,
-				 st->early_status == 413 ? "request body too large"
-				 : st->early_status == 431
-					 ? "request header fields too large"
-					 : "bad request");
+				 st->early_status == 413 ?
+					 "request body too large" :
+				 st->early_status == 431 ?
+					 "request header fields too large" :
+					 "bad request");
 		return;
 	}
 	if (http_req_parse_uri(r, &e) != 0) {
@@ -280,9 +290,9 @@ static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *c,
 		struct http_hdr_sum sum = {0, 0};
 		MHD_get_connection_values(c, MHD_HEADER_KIND, http_sum_header,
 					  &sum);
-		st->body_limit = !strncmp(r->uri, "/newsroom/media", 15)
-					 ? cfg->max_upload_bytes
-					 : cfg->max_body_bytes;
+		st->body_limit = !strncmp(r->uri, "/newsroom/media", 15) ?
+					 cfg->max_upload_bytes :
+					 cfg->max_body_bytes;
 		if (sum.bytes > cfg->max_header_bytes || sum.count > 100)
 			st->early_status = 431;
 		else if (!http_method_known(method))
@@ -293,8 +303,9 @@ static enum MHD_Result http_on_access(void *cls, struct MHD_Connection *c,
 			st->early_status = 413;
 		if ((!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
 		    ((cl && strcmp(cl, "0")) ||
-		     MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						 MHD_HTTP_HEADER_TRANSFER_ENCODING)))
+		     MHD_lookup_connection_value(
+			     c, MHD_HEADER_KIND,
+			     MHD_HTTP_HEADER_TRANSFER_ENCODING)))
 			st->early_status = 400;
 		if (st->early_status == 413 || st->early_status == 431) {
 			/* Answer now (connection closes): reading a body we
@@ -338,9 +349,9 @@ static void http_on_completed(void *cls, struct MHD_Connection *c,
 			log_info("access %s %s %s %s %d 0 %.2fms%s", ss->id,
 				 ss->ip, ss->method, ss->uri, ss->status,
 				 (double)(http_now_ns() - ss->start_ns) / 1e6,
-				 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
-					 ? ""
-					 : " aborted");
+				 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ?
+					 "" :
+					 " aborted");
 		free(ss);
 		*req_cls = NULL;
 		atomic_fetch_sub(&s->inflight, 1);
@@ -358,8 +369,9 @@ static void http_on_completed(void *cls, struct MHD_Connection *c,
 		log_info("access %s %s %s %s %d %zu %.2fms%s", r->id, r->ip,
 			 r->method ? r->method : "-", r->uri, r->status,
 			 st->bytes_out, ms,
-			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
-								     : " aborted");
+			 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ?
+				 "" :
+				 " aborted");
 	}
 	arena_free(r->a);
 	*req_cls = NULL;
@@ -399,13 +411,14 @@ int http_server_start(struct app *a, struct http_server **out, int *port_out,
 		sa = (struct sockaddr *)&sa6;
 		flags |= MHD_USE_IPv6;
 	} else {
-		return err_set(e, ERR_INVALID,
-			       "http.listen '%s' is not an IPv4 or IPv6 address",
-			       cfg->listen);
+		return err_set(
+			e, ERR_INVALID,
+			"http.listen '%s' is not an IPv4 or IPv6 address",
+			cfg->listen);
 	}
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads
-					    : (unsigned)(ncpu > 0 ? ncpu : 2);
+	unsigned threads = cfg->threads > 0 ? (unsigned)cfg->threads :
+					      (unsigned)(ncpu > 0 ? ncpu : 2);
 
 	struct http_server *s = xcalloc(1, sizeof *s);
 	s->app = a;
@@ -429,8 +442,7 @@ int http_server_start(struct app *a, struct http_server **out, int *port_out,
 
 	s->d = MHD_start_daemon(
 		flags, (uint16_t)cfg->port, NULL, NULL, http_on_access, s,
-		MHD_OPTION_SOCK_ADDR, sa,
-		MHD_OPTION_THREAD_POOL_SIZE, threads,
+		MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_THREAD_POOL_SIZE, threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->connection_limit,
 		MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)cfg->connection_timeout,
@@ -442,15 +454,15 @@ int http_server_start(struct app *a, struct http_server **out, int *port_out,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
 		MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, s,
 		MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, s,
-		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
-		MHD_OPTION_END);
+		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s, MHD_OPTION_END);
 	if (!s->d) {
 		http_views_free(s->views);
 		http_cache_free(s->cache);
 		free(s);
 		return err_set(e, ERR_IO,
 			       "cannot listen on %s port %d (in use, or no "
-			       "permission)", cfg->listen, cfg->port);
+			       "permission)",
+			       cfg->listen, cfg->port);
 	}
 	const union MHD_DaemonInfo *di =
 		MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -499,8 +511,10 @@ void http_server_stop(struct http_server *s, int grace_seconds)
 		struct http_cache_stats cs;
 		http_cache_stats_get(s->cache, &cs);
 		log_info("cache: %llu hits, %llu misses, %zu pages (%zu KB) at "
-			 "shutdown", (unsigned long long)cs.hits,
-			 (unsigned long long)cs.misses, cs.entries, cs.bytes / 1024);
+			 "shutdown",
+			 (unsigned long long)cs.hits,
+			 (unsigned long long)cs.misses, cs.entries,
+			 cs.bytes / 1024);
 	}
 	http_cache_free(s->cache);
 	free(s);
