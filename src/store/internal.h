@@ -191,6 +191,23 @@ int store_search_article_put(struct store_conn *c, int64_t id,
 int store_search_backlog_add(struct store_conn *c, const char *edition,
 			     int64_t first_id, struct err *e);
 
+/* ---- media (sqlite_media.c) ------------------------------------------ */
+
+/* The columns of a media row, in the order store_media_row reads. */
+#define STORE_MEDIA_COLS                                                       \
+	"id, sha256, mime, width, height, bytes, path, alt, caption, "         \
+	"credit, uploaded_by, created_at"
+
+/* *m (cleared first) from a row of STORE_MEDIA_COLS; strings in a. No
+ * variants. */
+void store_media_row(struct arena *a, sqlite3_stmt *st, struct store_media *m);
+
+/* The variants of media m (m->id) into m->variants/n_variants, width
+ * variants narrowest first, then the crops; on c, in its open
+ * transaction; strings in arena a. ERR_DB. */
+int store_media_variants_load(struct store_conn *c, struct arena *a,
+			      struct store_media *m, struct err *e);
+
 /* Register the FTS5 auxiliary functions gazette_rank and gazette_excerpt
  * on db (sqlite_search_fts.c). ERR_DB when FTS5 is missing. */
 int store_search_funcs_register(sqlite3 *db, struct err *e);

@@ -193,14 +193,8 @@ int store_live_event_list(store *s, struct arena *a, const char *edition,
 	size_t cap = 0;
 	int src = SQLITE_DONE;
 	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			struct store_live_event *p =
-				arena_alloc(a, cap * sizeof *p);
-			if (*n)
-				memcpy(p, *out, *n * sizeof *p);
-			*out = p;
-		}
+		if (*n == cap)
+			*out = arena_grow(a, *out, *n, &cap, sizeof **out, 8);
 		event_row(a, st, &(*out)[(*n)++]);
 	}
 	if (rc == 0 && src != SQLITE_DONE)

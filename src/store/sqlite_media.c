@@ -129,6 +129,59 @@ int store_media_add(store *s, struct store_media *m, struct err *e)
 	return rc;
 }
 
+void store_media_row(struct arena *a, sqlite3_stmt *st, struct store_media *m)
+{
+	memset(m, 0, sizeof *m);
+	m->id = sqlite3_column_int64(st, 0);
+	m->sha256 = store_col_text(a, st, 1);
+	m->mime = store_col_text(a, st, 2);
+	m->width = sqlite3_column_int(st, 3);
+	m->height = sqlite3_column_int(st, 4);
+	m->bytes = sqlite3_column_int64(st, 5);
+	m->path = store_col_text(a, st, 6);
+	m->alt = store_col_text(a, st, 7);
+	m->caption = store_col_text(a, st, 8);
+	m->credit = store_col_text(a, st, 9);
+	m->uploaded_by = sqlite3_column_int64(st, 10);
+	m->created_at = sqlite3_column_int64(st, 11);
+}
+
+int store_media_variants_load(struct store_conn *c, struct arena *a,
+			      struct store_media *m, struct err *e)
+{
+	m->variants = NULL;
+	m->n_variants = 0;
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "SELECT width, height, format, path, bytes, "
+			    "aspect FROM media_variants WHERE media_id = ?1 "
+			    "ORDER BY aspect <> '', CASE aspect WHEN '' THEN "
+			    "width END, id",
+			    &st, e);
+	if (rc)
+		return rc;
+	store_bind_int(st, 1, m->id);
+	size_t cap = 0;
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (m->n_variants == cap)
+			m->variants = arena_grow(a, m->variants, m->n_variants,
+						 &cap, sizeof *m->variants, 12);
+		struct store_media_variant *v = &m->variants[m->n_variants++];
+		v->width = sqlite3_column_int(st, 0);
+		v->height = sqlite3_column_int(st, 1);
+		v->format = store_col_text(a, st, 2);
+		v->path = store_col_text(a, st, 3);
+		v->bytes = sqlite3_column_int64(st, 4);
+		v->aspect = store_col_text(a, st, 5);
+	}
+	if (src != SQLITE_DONE)
+		rc = store_db_err(c, src, e, "media %" PRId64 " variants",
+				  m->id);
+	store_stmt_done(c, st);
+	return rc;
+}
+
 int store_media_get(store *s, struct arena *a, int64_t id,
 		    struct store_media *out, struct err *e)
 {
@@ -139,26 +192,13 @@ int store_media_get(store *s, struct arena *a, int64_t id,
 		return rc;
 	sqlite3_stmt *st;
 	rc = store_stmt(c,
-			"SELECT id, sha256, mime, width, height, bytes, path, "
-			"alt, caption, credit, uploaded_by, created_at FROM "
-			"media WHERE id = ?1",
+			"SELECT " STORE_MEDIA_COLS " FROM media WHERE id = ?1",
 			&st, e);
 	if (rc == 0) {
 		store_bind_int(st, 1, id);
 		int src = sqlite3_step(st);
 		if (src == SQLITE_ROW) {
-			out->id = sqlite3_column_int64(st, 0);
-			out->sha256 = store_col_text(a, st, 1);
-			out->mime = store_col_text(a, st, 2);
-			out->width = sqlite3_column_int(st, 3);
-			out->height = sqlite3_column_int(st, 4);
-			out->bytes = sqlite3_column_int64(st, 5);
-			out->path = store_col_text(a, st, 6);
-			out->alt = store_col_text(a, st, 7);
-			out->caption = store_col_text(a, st, 8);
-			out->credit = store_col_text(a, st, 9);
-			out->uploaded_by = sqlite3_column_int64(st, 10);
-			out->created_at = sqlite3_column_int64(st, 11);
+			store_media_row(a, st, out);
 		} else if (src == SQLITE_DONE) {
 			rc = err_set(e, ERR_NOTFOUND,
 				     "media %" PRId64 ": no such row", id);
@@ -168,41 +208,7 @@ int store_media_get(store *s, struct arena *a, int64_t id,
 		store_stmt_done(c, st);
 	}
 	if (rc == 0)
-		rc = store_stmt(
-			c,
-			"SELECT width, height, format, path, bytes, aspect "
-			"FROM media_variants WHERE media_id = ?1 ORDER BY "
-			"aspect <> '', CASE aspect WHEN '' THEN width "
-			"END, id",
-			&st, e);
-	if (rc == 0) {
-		store_bind_int(st, 1, id);
-		size_t cap = 0;
-		int src;
-		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-			if (out->n_variants == cap) {
-				cap = cap ? cap * 2 : 8;
-				struct store_media_variant *p =
-					arena_alloc(a, cap * sizeof *p);
-				if (out->n_variants)
-					memcpy(p, out->variants,
-					       out->n_variants * sizeof *p);
-				out->variants = p;
-			}
-			struct store_media_variant *v =
-				&out->variants[out->n_variants++];
-			v->width = sqlite3_column_int(st, 0);
-			v->height = sqlite3_column_int(st, 1);
-			v->format = store_col_text(a, st, 2);
-			v->path = store_col_text(a, st, 3);
-			v->bytes = sqlite3_column_int64(st, 4);
-			v->aspect = store_col_text(a, st, 5);
-		}
-		if (src != SQLITE_DONE)
-			rc = store_db_err(c, src, e,
-					  "media %" PRId64 " variants", id);
-		store_stmt_done(c, st);
-	}
+		rc = store_media_variants_load(c, a, out, e);
 	store_read_end(s, c);
 	return rc;
 }

@@ -13,76 +13,11 @@
 #include <inttypes.h>
 #include <string.h>
 
-#define LIB_COLS                                                               \
-	"id, sha256, mime, width, height, bytes, path, alt, caption, "         \
-	"credit, uploaded_by, created_at"
-
 /* Filter of store_media_list: ?1 LIKE pattern or NULL, ?2 user or 0. */
 #define LIB_WHERE                                                              \
 	"(?1 IS NULL OR alt LIKE ?1 ESCAPE '\\' OR caption LIKE ?1 ESCAPE "    \
 	"'\\' OR credit LIKE ?1 ESCAPE '\\') AND (?2 = 0 OR uploaded_by = "    \
 	"?2)"
-
-static void lib_row(struct arena *a, sqlite3_stmt *st, struct store_media *m)
-{
-	memset(m, 0, sizeof *m);
-	m->id = sqlite3_column_int64(st, 0);
-	m->sha256 = store_col_text(a, st, 1);
-	m->mime = store_col_text(a, st, 2);
-	m->width = sqlite3_column_int(st, 3);
-	m->height = sqlite3_column_int(st, 4);
-	m->bytes = sqlite3_column_int64(st, 5);
-	m->path = store_col_text(a, st, 6);
-	m->alt = store_col_text(a, st, 7);
-	m->caption = store_col_text(a, st, 8);
-	m->credit = store_col_text(a, st, 9);
-	m->uploaded_by = sqlite3_column_int64(st, 10);
-	m->created_at = sqlite3_column_int64(st, 11);
-}
-
-/* Variants of m on connection c: width variants narrowest first, then
- * the crops (as store_media_get). */
-static int lib_variants(struct store_conn *c, struct arena *a,
-			struct store_media *m, struct err *e)
-{
-	sqlite3_stmt *st;
-	int rc = store_stmt(c,
-			    "SELECT width, height, format, path, bytes, "
-			    "aspect FROM media_variants WHERE media_id = ?1 "
-			    "ORDER BY aspect <> '', CASE aspect WHEN '' THEN "
-			    "width END, id",
-			    &st, e);
-	if (rc)
-		return rc;
-	store_bind_int(st, 1, m->id);
-	size_t cap = 0;
-	int src;
-	m->variants = NULL;
-	m->n_variants = 0;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (m->n_variants == cap) {
-			cap = cap ? cap * 2 : 12;
-			struct store_media_variant *p =
-				arena_alloc(a, cap * sizeof *p);
-			if (m->n_variants)
-				memcpy(p, m->variants,
-				       m->n_variants * sizeof *p);
-			m->variants = p;
-		}
-		struct store_media_variant *v = &m->variants[m->n_variants++];
-		v->width = sqlite3_column_int(st, 0);
-		v->height = sqlite3_column_int(st, 1);
-		v->format = store_col_text(a, st, 2);
-		v->path = store_col_text(a, st, 3);
-		v->bytes = sqlite3_column_int64(st, 4);
-		v->aspect = store_col_text(a, st, 5);
-	}
-	if (src != SQLITE_DONE)
-		rc = store_db_err(c, src, e, "media %" PRId64 " variants",
-				  m->id);
-	store_stmt_done(c, st);
-	return rc;
-}
 
 int store_media_find_sha256(store *s, struct arena *a, const char *sha256,
 			    struct store_media *out, struct err *e)
@@ -96,14 +31,15 @@ int store_media_find_sha256(store *s, struct arena *a, const char *sha256,
 		return rc;
 	sqlite3_stmt *st;
 	rc = store_stmt(c,
-			"SELECT " LIB_COLS " FROM media WHERE sha256 = ?1 "
+			"SELECT " STORE_MEDIA_COLS
+			" FROM media WHERE sha256 = ?1 "
 			"ORDER BY id LIMIT 1",
 			&st, e);
 	if (rc == 0) {
 		store_bind_text(st, 1, sha256);
 		int src = sqlite3_step(st);
 		if (src == SQLITE_ROW)
-			lib_row(a, st, out);
+			store_media_row(a, st, out);
 		else if (src == SQLITE_DONE)
 			rc = err_set(e, ERR_NOTFOUND,
 				     "media with sha256 %.16s: "
@@ -114,7 +50,7 @@ int store_media_find_sha256(store *s, struct arena *a, const char *sha256,
 		store_stmt_done(c, st);
 	}
 	if (rc == 0)
-		rc = lib_variants(c, a, out, e);
+		rc = store_media_variants_load(c, a, out, e);
 	store_read_end(s, c);
 	return rc;
 }
@@ -173,7 +109,7 @@ int store_media_list(store *s, struct arena *a,
 	size_t count = 0;
 	if (rc == 0 && *total > offset) {
 		rc = store_stmt(c,
-				"SELECT " LIB_COLS
+				"SELECT " STORE_MEDIA_COLS
 				" FROM media WHERE " LIB_WHERE
 				" ORDER BY created_at DESC, id DESC LIMIT ?3 "
 				"OFFSET ?4",
@@ -190,14 +126,14 @@ int store_media_list(store *s, struct arena *a,
 			int src;
 			while (count < limit &&
 			       (src = sqlite3_step(st)) == SQLITE_ROW)
-				lib_row(a, st, &items[count++]);
+				store_media_row(a, st, &items[count++]);
 			if (count < limit && src != SQLITE_DONE)
 				rc = store_db_err(c, src, e, "media list");
 			store_stmt_done(c, st);
 		}
 	}
 	for (size_t i = 0; rc == 0 && i < count; i++)
-		rc = lib_variants(c, a, &items[i], e);
+		rc = store_media_variants_load(c, a, &items[i], e);
 	store_read_end(s, c);
 	if (rc == 0) {
 		*out = items;

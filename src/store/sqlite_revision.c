@@ -60,14 +60,8 @@ int store_revision_list(store *s, struct arena *a, int64_t article_id,
 	size_t cap = 0;
 	int src = SQLITE_DONE;
 	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct store_revision *p =
-				arena_alloc(a, cap * sizeof *p);
-			if (*n)
-				memcpy(p, *out, *n * sizeof *p);
-			*out = p;
-		}
+		if (*n == cap)
+			*out = arena_grow(a, *out, *n, &cap, sizeof **out, 16);
 		revision_row(a, st, &(*out)[(*n)++]);
 	}
 	if (rc == 0 && src != SQLITE_DONE)

@@ -160,13 +160,8 @@ static int tag_reindex(struct store_conn *c, struct arena *a,
 	size_t n = 0, cap = 0;
 	int src;
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			int64_t *p = arena_alloc(a, cap * sizeof *p);
-			if (n)
-				memcpy(p, ids, n * sizeof *p);
-			ids = p;
-		}
+		if (n == cap)
+			ids = arena_grow(a, ids, n, &cap, sizeof *ids, 64);
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	if (src != SQLITE_DONE)

@@ -160,13 +160,8 @@ int store_user_list(store *s, struct arena *a, struct store_user **out,
 	size_t cap = 0;
 	int src = SQLITE_DONE;
 	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct store_user *p = arena_alloc(a, cap * sizeof *p);
-			if (*n)
-				memcpy(p, *out, *n * sizeof *p);
-			*out = p;
-		}
+		if (*n == cap)
+			*out = arena_grow(a, *out, *n, &cap, sizeof **out, 16);
 		user_row(a, st, &(*out)[(*n)++]);
 	}
 	if (rc == 0 && src != SQLITE_DONE)

@@ -9,6 +9,7 @@
 #include "util/xmalloc.h"
 
 #include <stdalign.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,25 @@ void *arena_alloc(struct arena *a, size_t n)
 	void *p = arena_alloc_uninit(a, n);
 	memset(p, 0, n);
 	return p;
+}
+
+void *arena_grow(struct arena *a, void *p, size_t n, size_t *cap, size_t size,
+		 size_t first)
+{
+	if (n < *cap)
+		return p;
+	size_t want = *cap ? *cap * 2 : (first ? first : 1);
+	if (want < n + 1 || (size && want > SIZE_MAX / size)) {
+		fprintf(stderr,
+			"gazette: arena array of %zu x %zu bytes is too large\n",
+			want, size);
+		abort();
+	}
+	void *q = arena_alloc(a, want * size);
+	if (n)
+		memcpy(q, p, n * size);
+	*cap = want;
+	return q;
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)

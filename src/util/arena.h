@@ -39,6 +39,17 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
+/* The arena array p (n elements of `size` bytes, room for *cap) with room
+ * for one more: p itself while n < *cap, else a copy with twice the room
+ * (`first` elements the first time) and *cap updated; new room zeroed.
+ * The old array stays in the arena until it is reset. Typical use:
+ *     if (n == cap)
+ *             v = arena_grow(a, v, n, &cap, sizeof *v, 16);
+ *     v[n++] = x;
+ * Aborts on OOM (or an overflowing size). */
+void *arena_grow(struct arena *a, void *p, size_t n, size_t *cap, size_t size,
+		 size_t first);
+
 /* Bytes handed out so far (for tests and limits). */
 size_t arena_used(const struct arena *a);
 

@@ -35,6 +35,38 @@ static void test_arena_alloc_zeroed_aligned(void **state)
 	arena_free(NULL);
 }
 
+static void test_arena_grow(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(64);
+	int64_t *v = NULL;
+	size_t n = 0, cap = 0;
+	for (int64_t i = 0; i < 1000; i++) {
+		int64_t *before = v;
+		size_t had = cap;
+		if (n == cap)
+			v = arena_grow(a, v, n, &cap, sizeof *v, 3);
+		/* grows only when full: 3, 6, 12, ... */
+		if (had == n)
+			assert_int_equal(cap, had ? had * 2 : 3);
+		else
+			assert_ptr_equal(v, before);
+		assert_true(n < cap);
+		assert_int_equal(v[n], 0); /* new room is zeroed */
+		v[n++] = i * 7;
+	}
+	for (size_t i = 0; i < n; i++) /* copies kept every element */
+		assert_int_equal(v[i], (int64_t)i * 7);
+	/* first 0 still makes room */
+	char *c = NULL;
+	size_t cn = 0, ccap = 0;
+	c = arena_grow(a, c, cn, &ccap, 1, 0);
+	assert_true(ccap >= 1);
+	c[cn++] = 'x';
+	assert_ptr_equal(arena_grow(a, c, cn - 1, &ccap, 1, 0), c);
+	arena_free(a);
+}
+
 static void test_arena_strings(void **state)
 {
 	(void)state;
@@ -99,8 +131,8 @@ static void test_embed_sorted_and_found(void **state)
 	(void)state;
 	assert_true(embed_count > 0);
 	for (unsigned long i = 1; i < embed_count; i++)
-		assert_true(strcmp(embed_files[i - 1].path, embed_files[i].path) <
-			    0);
+		assert_true(strcmp(embed_files[i - 1].path,
+				   embed_files[i].path) < 0);
 	const struct embed_file *f = embed_find(embed_files[0].path);
 	assert_ptr_equal(f, &embed_files[0]);
 	assert_null(embed_find("no/such/file"));
@@ -112,6 +144,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena_alloc_zeroed_aligned),
 		cmocka_unit_test(test_arena_strings),
+		cmocka_unit_test(test_arena_grow),
 		cmocka_unit_test(test_buf_heap_and_arena),
 		cmocka_unit_test(test_err_set),
 		cmocka_unit_test(test_embed_sorted_and_found),
