@@ -12,6 +12,7 @@
 
 #include "test_store.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,55 @@ static void test_open_migrate_twice(void **state)
 	assert_int_equal(store_check(s, &e), 0);
 	store_close(s);
 	arena_free(a);
+	ts_rmdir(dir);
+}
+
+/* The plan SQLite picks for q on the database at path, joined. */
+static void query_plan(const char *path, const char *q, char *out, size_t n)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char sql[512];
+	snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", q);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out + strlen(out), n - strlen(out), "%s; ",
+			 (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_plans(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/gazette-store-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/g.db", dir);
+	struct err e = {0};
+	store *s;
+	if (store_open(path, &s, &e))
+		fail_msg("%s", e.msg);
+	store_close(s);
+	char plan[1024];
+	/* a month of the sitemap index (store_article_span's shape): from
+	 * the index alone, not a page per article */
+	query_plan(path,
+		   "SELECT COUNT(*), MAX(MAX(a.publish_at, a.updated_at)) "
+		   "FROM articles a WHERE a.status = 3 AND a.publish_at >= 1 "
+		   "AND a.publish_at < 2 AND a.publish_at <= 3",
+		   plan, sizeof plan);
+	if (!strstr(plan, "COVERING INDEX articles_due"))
+		fail_msg("sitemap month: %s", plan);
+	/* the scheduler's due articles */
+	query_plan(path,
+		   "SELECT id FROM articles WHERE status = 2 AND publish_at "
+		   "<= 5",
+		   plan, sizeof plan);
+	if (!strstr(plan, "articles_due"))
+		fail_msg("scheduler: %s", plan);
 	ts_rmdir(dir);
 }
 
@@ -730,6 +780,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_migrate_twice),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_plans),
 		cmocka_unit_test(test_slugify),
 		BOTH(test_check_sound),
 		BOTH(test_editions),
