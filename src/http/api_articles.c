@@ -11,6 +11,7 @@
  */
 #include "app.h"
 #include "http/http.h"
+#include "http/internal.h"
 #include "render/json.h"
 #include "util/arena.h"
 
@@ -18,9 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-#define API_PER_PAGE 20
+#define API_PER_PAGE     20
 #define API_MAX_PER_PAGE 100
-#define API_MAX_PAGE 100000
+#define API_MAX_PAGE     100000
 
 static void api_time(struct render_json *j, const char *key, int64_t t)
 {
@@ -28,11 +29,29 @@ static void api_time(struct render_json *j, const char *key, int64_t t)
 		render_json_null(j, key);
 		return;
 	}
-	char s[32];
 	time_t tt = (time_t)t;
 	struct tm tm;
 	gmtime_r(&tt, &tm);
-	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* "%Y-%m-%dT%H:%M:%SZ" by hand: strftime was a visible share of a
+	 * list. Years outside 1000..9999 keep strftime's form (%Y does not pad). */
+	char s[64];
+	long long y = (long long)tm.tm_year + 1900;
+	if (y < 1000 || y > 9999) {
+		strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	} else {
+		int v[6] = {(int)y,     tm.tm_mon + 1, tm.tm_mday,
+			    tm.tm_hour, tm.tm_min,     tm.tm_sec};
+		static const char sep[6] = {'-', '-', 'T', ':', ':', 'Z'};
+		char *p = s;
+		for (int i = 0; i < 6; i++) {
+			int w = i ? 2 : 4;
+			for (int k = w - 1; k >= 0; k--, v[i] /= 10)
+				p[k] = (char)('0' + v[i] % 10);
+			p += w;
+			*p++ = sep[i];
+		}
+		*p = '\0';
+	}
 	render_json_str(j, key, s);
 }
 
@@ -60,9 +79,10 @@ static long api_int_param(struct http_req *r, const char *name, long def,
 	int64_t v;
 	if (http_parse_id(s, &v) != 0 || v > max) {
 		char msg[128];
-		snprintf(msg, sizeof msg,
-			 "parameter '%s': expected a whole number from 1 to %ld",
-			 name, max);
+		snprintf(
+			msg, sizeof msg,
+			"parameter '%s': expected a whole number from 1 to %ld",
+			name, max);
 		http_reply_error(r, 400, msg);
 		return -1;
 	}
@@ -73,8 +93,13 @@ static const char *api_article_url(struct http_req *r,
 				   const struct config_edition *ed,
 				   const char *slug)
 {
-	return arena_printf(r->a, "%s%s/article/%s", app->cfg->base_url,
-			    ed->prefix, slug);
+	struct buf b;
+	buf_init(&b, r->a);
+	buf_puts(&b, app->cfg->base_url);
+	buf_puts(&b, ed->prefix);
+	buf_puts(&b, "/article/");
+	buf_puts(&b, slug);
+	return b.data;
 }
 
 static const struct store_rubric *api_rubric_find(const struct store_rubric *rs,
@@ -102,17 +127,22 @@ struct api_lookup {
 	size_t n_authors;
 };
 
+/* The edition's rubrics and authors from the shared site data snapshot
+ * (page_site_load: read once per store generation, exact on the next
+ * request after a change) instead of two queries a request. The API's
+ * edition is the one of ?edition=, so it becomes the request's. Replies
+ * 500 itself on a storage error. */
 static int api_lookup_load(struct http_req *r, const char *edition,
 			   struct api_lookup *lk)
 {
-	struct err e = {0};
-	if (store_rubric_list(app->store, r->a, edition, &lk->rubrics,
-			      &lk->n_rubrics, &e) != 0 ||
-	    store_author_list(app->store, r->a, edition, &lk->authors,
-			      &lk->n_authors, &e) != 0) {
-		http_reply_error(r, 500, "storage error");
+	struct page_site site;
+	r->edition = edition;
+	if (page_site_load(r, &site))
 		return -1;
-	}
+	lk->rubrics = site.rubrics;
+	lk->n_rubrics = site.n_rubrics;
+	lk->authors = site.authors;
+	lk->n_authors = site.n_authors;
 	return 0;
 }
 
@@ -210,12 +240,13 @@ int api_articles_list(struct http_req *r)
 	const char *rubric = http_query_get(r, "rubric");
 	if (rubric) {
 		struct store_rubric rb;
-		int rc = store_rubric_by_slug(app->store, r->a, ed->code, rubric,
-					      &rb, &e);
+		int rc = store_rubric_by_slug(app->store, r->a, ed->code,
+					      rubric, &rb, &e);
 		if (rc == ERR_NOTFOUND) {
-			http_reply_error(r, 400,
-					 "parameter 'rubric': no such rubric in "
-					 "this edition");
+			http_reply_error(
+				r, 400,
+				"parameter 'rubric': no such rubric in "
+				"this edition");
 			return 0;
 		}
 		if (rc) {
@@ -255,7 +286,8 @@ int api_articles_list(struct http_req *r)
 					     "/api/v1/articles?edition=%s%s%s"
 					     "&page=%ld&per_page=%ld",
 					     ed->code, rubric ? "&rubric=" : "",
-					     rubric ? rubric : "", page + 1, per));
+					     rubric ? rubric : "", page + 1,
+					     per));
 	else
 		render_json_null(&j, "next");
 	render_json_obj_end(&j);
@@ -267,14 +299,16 @@ int api_article_get(struct http_req *r)
 {
 	int64_t id;
 	if (http_parse_id(http_param_get(r, "id"), &id) != 0) {
-		http_reply_error(r, 400, "article id must be a positive number");
+		http_reply_error(r, 400,
+				 "article id must be a positive number");
 		return 0;
 	}
 	struct err e = {0};
 	struct store_article art;
 	int rc = store_article_get(app->store, r->a, id, &art, &e);
-	if (rc == ERR_NOTFOUND || (rc == 0 && (art.status != STORE_STATUS_PUBLISHED ||
-					       art.publish_at > (int64_t)time(NULL)))) {
+	if (rc == ERR_NOTFOUND ||
+	    (rc == 0 && (art.status != STORE_STATUS_PUBLISHED ||
+			 art.publish_at > (int64_t)time(NULL)))) {
 		http_reply_error(r, 404, "no such article");
 		return 0;
 	}
@@ -282,7 +316,8 @@ int api_article_get(struct http_req *r)
 		http_reply_error(r, 500, "storage error");
 		return rc;
 	}
-	const struct config_edition *ed = config_edition_find(app->cfg, art.edition);
+	const struct config_edition *ed =
+		config_edition_find(app->cfg, art.edition);
 	if (!ed) {
 		http_reply_error(r, 404, "no such article");
 		return 0;
@@ -301,7 +336,8 @@ int api_article_get(struct http_req *r)
 			continue;
 		struct store_article tr;
 		if (store_article_translation_brief(app->store, r->a, art.id,
-					      other->code, &tr, &e) != 0 ||
+						    other->code, &tr,
+						    &e) != 0 ||
 		    tr.status != STORE_STATUS_PUBLISHED ||
 		    tr.publish_at > (int64_t)time(NULL))
 			continue;

@@ -76,9 +76,11 @@ static const char *feed_absolute_html(struct http_req *r, const char *html,
 	struct buf b;
 	buf_init(&b, r->a);
 	const char *p = html;
+	/* Each search resumes where its last match was used: searching
+	 * both again from every match was quadratic in a long body. */
+	const char *h = strstr(p, " href=\"/");
+	const char *s = strstr(p, " src=\"/");
 	for (;;) {
-		const char *h = strstr(p, " href=\"/");
-		const char *s = strstr(p, " src=\"/");
 		const char *m = !h ? s : !s ? h : h < s ? h : s;
 		if (!m)
 			break;
@@ -87,6 +89,10 @@ static const char *feed_absolute_html(struct http_req *r, const char *html,
 		if (m[attr + 1] != '/') /* not protocol-relative "//host" */
 			buf_puts(&b, base);
 		p = m + attr;
+		if (h && h < p)
+			h = strstr(p, " href=\"/");
+		if (s && s < p)
+			s = strstr(p, " src=\"/");
 	}
 	buf_puts(&b, p);
 	return b.data;
@@ -141,10 +147,10 @@ static int feed_items_load(struct http_req *r, struct feed *f,
 	f->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct feed_item *it = &f->items[f->n];
-		/* The list has no bodies: read the article when the feed
-		 * shows its text or has no lead to show instead. */
+		/* A full-text feed's list has the bodies (with_body); else
+		 * read the article when it has no lead to show instead. */
 		int rc = 0;
-		if (!f->full && list[i].lead && list[i].lead[0])
+		if (f->full || (list[i].lead && list[i].lead[0]))
 			it->art = list[i];
 		else
 			rc = store_article_get(app->store, r->a, list[i].id,
@@ -209,9 +215,13 @@ static void feed_el(struct buf *b, const char *name, const char *text)
 {
 	if (!text)
 		return;
-	buf_printf(b, "<%s>", name);
+	buf_putc(b, '<');
+	buf_puts(b, name);
+	buf_putc(b, '>');
 	seo_xml(b, text);
-	buf_printf(b, "</%s>\n", name);
+	buf_puts(b, "</");
+	buf_puts(b, name);
+	buf_puts(b, ">\n");
 }
 
 static void feed_rss(struct http_req *r, const struct feed *f)
@@ -496,6 +506,7 @@ int page_feed(struct http_req *r)
 		.not_after = now,
 		.limit = FEED_ITEMS,
 	};
+	flt.with_body = f.full;
 	struct err e = {0};
 	const char *slug = http_param_get(r, "slug");
 	int rc = 0;

@@ -96,6 +96,11 @@ const struct store_rubric *page_site_rubric(const struct page_site *site,
 				       int64_t id);
 const struct store_author *page_site_author(const struct page_site *site,
 				       int64_t id);
+/* store_rubric_get from edition's site data snapshot, at the generation
+ * r's page_site_load saw (so no query while it is current); a query when
+ * page_site_load has not run. Arena copies. 0, ERR_NOTFOUND or ERR_DB. */
+int page_site_rubric_in(struct http_req *r, const char *edition, int64_t id,
+			struct store_rubric *out, struct err *e);
 
 /* Page number from ?page= (1 when absent); -1 after replying 404 for a
  * bad value. */

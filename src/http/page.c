@@ -29,15 +29,16 @@
 #include <time.h>
 
 #define PAGE_TEMPLATE_MAX (1024 * 1024)
+#define PAGE_OUT_HINT     (30 * 1024) /* bytes reserved for a page */
 
 /* Site data every page of an edition shows (page_site_load): read once
  * per store generation and shared, read-only, by the requests that hold
  * it. Before this, the three queries and the live-banner query ran on
  * every page. */
 struct page_chrome {
-	atomic_int refs;       /* the edition's hold + requests holding it */
-	uint64_t gen;          /* store generation it was read at */
-	struct arena *a;       /* everything below */
+	atomic_int refs; /* the edition's hold + requests holding it */
+	uint64_t gen;    /* store generation it was read at */
+	struct arena *a; /* everything below */
 	struct store_setting *settings;
 	size_t n_settings;
 	struct store_rubric *rubrics;
@@ -49,19 +50,19 @@ struct page_chrome {
 };
 
 struct http_pages_edition {
-	const struct config_edition *ed;  /* from app->cfg */
-	struct render_locale *loc;        /* strings of the edition */
-	struct render_val *t;             /* the same as a nested tree */
-	pthread_mutex_t mu;               /* guards chrome */
-	struct page_chrome *chrome;       /* newest snapshot, or NULL */
+	const struct config_edition *ed; /* from app->cfg */
+	struct render_locale *loc;       /* strings of the edition */
+	struct render_val *t;            /* the same as a nested tree */
+	pthread_mutex_t mu;              /* guards chrome */
+	struct page_chrome *chrome;      /* newest snapshot, or NULL */
 };
 
 struct http_pages {
-	render_tmpl_set *tmpl;            /* compiled templates */
-	struct arena *a;                  /* long-lived trees */
-	char *theme_dir;                  /* override folder or "" */
-	char *loaded;                     /* last template read from disk */
-	char file[512];                   /* its name for messages */
+	render_tmpl_set *tmpl; /* compiled templates */
+	struct arena *a;       /* long-lived trees */
+	char *theme_dir;       /* override folder or "" */
+	char *loaded;          /* last template read from disk */
+	char file[512];        /* its name for messages */
 	struct http_pages_edition eds[CONFIG_MAX_EDITIONS];
 	int n_eds;
 };
@@ -143,8 +144,8 @@ static void page_chrome_release(struct page_chrome *ch)
 }
 
 static const char *const page_templates[] = {
-	"layout", "home", "article", "article_body", "list", "list_items",
-	"live", "error",
+	"layout", "home",       "article", "article_body",
+	"list",   "list_items", "live",    "error",
 };
 
 int http_pages_load(const char *theme_dir, const struct config *cfg,
@@ -223,10 +224,26 @@ const char *page_t(struct http_req *r, const char *key)
 	return render_locale_get(page_edition(r->edition)->loc, key);
 }
 
+/* page_t of "<prefix>.<name>", cut at 63 bytes as before. */
+static const char *page_t2(struct http_req *r, const char *prefix,
+			   const char *name)
+{
+	char key[64];
+	size_t n = 0;
+	for (const char *p = prefix; *p && n < sizeof key - 1;)
+		key[n++] = *p++;
+	if (n < sizeof key - 1)
+		key[n++] = '.';
+	for (const char *p = name; *p && n < sizeof key - 1;)
+		key[n++] = *p++;
+	key[n] = '\0';
+	return page_t(r, key);
+}
+
 /* Read a snapshot of edition's site data at generation gen. NULL with e
  * set on a storage error. */
-static struct page_chrome *page_chrome_read(const char *edition,
-					    uint64_t gen, struct err *e)
+static struct page_chrome *page_chrome_read(const char *edition, uint64_t gen,
+					    struct err *e)
 {
 	struct page_chrome *ch = xcalloc(1, sizeof *ch);
 	atomic_init(&ch->refs, 1);
@@ -254,11 +271,10 @@ static struct page_chrome *page_chrome_read(const char *edition,
 
 /* The edition's snapshot for generation gen, held for the caller: the
  * current one, or a new one read now. NULL with e set on an error. */
-static struct page_chrome *page_chrome_get(struct http_pages_edition *pe,
-					   const char *edition, struct err *e)
+static struct page_chrome *page_chrome_get_at(struct http_pages_edition *pe,
+					      const char *edition, uint64_t gen,
+					      struct err *e)
 {
-	/* Taken before reading: the data is at least this new. */
-	uint64_t gen = store_generation(app->store);
 	pthread_mutex_lock(&pe->mu);
 	struct page_chrome *ch = pe->chrome;
 	if (ch && ch->gen == gen)
@@ -282,6 +298,14 @@ static struct page_chrome *page_chrome_get(struct http_pages_edition *pe,
 	pthread_mutex_unlock(&pe->mu);
 	page_chrome_release(old);
 	return ch;
+}
+
+/* As page_chrome_get_at, at the store's generation now. */
+static struct page_chrome *page_chrome_get(struct http_pages_edition *pe,
+					   const char *edition, struct err *e)
+{
+	/* Taken before reading: the data is at least this new. */
+	return page_chrome_get_at(pe, edition, store_generation(app->store), e);
 }
 
 int page_site_load(struct http_req *r, struct page_site *site)
@@ -322,19 +346,57 @@ void page_site_release(struct http_req *r)
 const char *page_setting(const struct page_site *site, const char *key,
 			 const char *edition)
 {
-	char full[128];
-	if (edition)
-		snprintf(full, sizeof full, "%s.%s", key, edition);
-	else
-		snprintf(full, sizeof full, "%s", key);
-	for (size_t i = 0; i < site->n_settings; i++)
-		if (!strcmp(site->settings[i].key, full))
-			return site->settings[i].value[0] ? site->settings[i].value
-							  : NULL;
+	/* Matches "<key>" or "<key>.<edition>" without building it: the
+	 * snprintf was a visible share of a page (a dozen calls a page). */
+	size_t kn = strlen(key);
+	for (size_t i = 0; i < site->n_settings; i++) {
+		const char *k = site->settings[i].key;
+		if (strncmp(k, key, kn))
+			continue;
+		if (edition ? (k[kn] != '.' || strcmp(k + kn + 1, edition)) :
+			      k[kn] != '\0')
+			continue;
+		return site->settings[i].value[0] ? site->settings[i].value :
+						    NULL;
+	}
 	return NULL;
 }
 
-const struct store_rubric *page_site_rubric(const struct page_site *site, int64_t id)
+int page_site_rubric_in(struct http_req *r, const char *edition, int64_t id,
+			struct store_rubric *out, struct err *e)
+{
+	struct page_chrome *cur = r->page_chrome;
+	struct http_pages_edition *pe = page_edition(edition);
+	if (!cur || strcmp(pe->ed->code, edition))
+		return store_rubric_get(app->store, r->a, id, edition, out, e);
+	/* The generation this request already checked: no query when the
+	 * other edition's snapshot is as new. */
+	struct page_chrome *ch = page_chrome_get_at(pe, edition, cur->gen, e);
+	if (!ch)
+		return e && e->code ? e->code : ERR_DB;
+	int rc = ERR_NOTFOUND;
+	for (size_t i = 0; i < ch->n_rubrics; i++) {
+		const struct store_rubric *rb = &ch->rubrics[i];
+		if (rb->id != id)
+			continue;
+		*out = *rb;
+		out->key = arena_strdup(r->a, rb->key);
+		out->edition = arena_strdup(r->a, rb->edition);
+		out->name = arena_strdup(r->a, rb->name);
+		out->slug = arena_strdup(r->a, rb->slug);
+		out->description = arena_strdup(r->a, rb->description);
+		rc = 0;
+		break;
+	}
+	page_chrome_release(ch);
+	if (rc)
+		err_set(e, rc, "rubric %lld in edition %s: no such row",
+			(long long)id, edition);
+	return rc;
+}
+
+const struct store_rubric *page_site_rubric(const struct page_site *site,
+					    int64_t id)
 {
 	for (size_t i = 0; i < site->n_rubrics; i++)
 		if (site->rubrics[i].id == id)
@@ -343,12 +405,26 @@ const struct store_rubric *page_site_rubric(const struct page_site *site, int64_
 }
 
 const struct store_author *page_site_author(const struct page_site *site,
-				       int64_t id)
+					    int64_t id)
 {
 	for (size_t i = 0; i < site->n_authors; i++)
 		if (site->authors[i].id == id)
 			return &site->authors[i];
 	return NULL;
+}
+
+/* a followed by b (and c when not NULL) in r's arena. */
+static const char *page_cat(struct http_req *r, const char *a, const char *b,
+			    const char *c)
+{
+	size_t na = strlen(a), nb = strlen(b), nc = c ? strlen(c) : 0;
+	char *s = arena_alloc(r->a, na + nb + nc + 1);
+	memcpy(s, a, na);
+	memcpy(s + na, b, nb);
+	if (nc)
+		memcpy(s + na + nb, c, nc);
+	s[na + nb + nc] = '\0';
+	return s;
 }
 
 const char *page_url(struct http_req *r, const char *prefix, const char *kind,
@@ -369,7 +445,7 @@ const char *page_url(struct http_req *r, const char *prefix, const char *kind,
 const char *page_absolute(struct http_req *r, const char *path)
 {
 	if (app->cfg->base_url[0])
-		return arena_printf(r->a, "%s%s", app->cfg->base_url, path);
+		return page_cat(r, app->cfg->base_url, path, NULL);
 	const char *host = http_header_get(r, "Host");
 	/* Only a plausible host name goes into a canonical URL. */
 	int ok = host && *host && strlen(host) < 256;
@@ -377,7 +453,7 @@ const char *page_absolute(struct http_req *r, const char *path)
 		ok = (*h >= 'a' && *h <= 'z') || (*h >= 'A' && *h <= 'Z') ||
 		     (*h >= '0' && *h <= '9') || *h == '.' || *h == '-' ||
 		     *h == ':' || *h == '[' || *h == ']';
-	return arena_printf(r->a, "http://%s%s", ok ? host : "localhost", path);
+	return page_cat(r, "http://", ok ? host : "localhost", path);
 }
 
 const char *page_date(struct http_req *r, const struct page_site *site,
@@ -390,12 +466,19 @@ const char *page_date(struct http_req *r, const struct page_site *site,
 	return b.data;
 }
 
-static const char *const page_networks[] = {"twitter", "youtube", "instagram",
-					    "facebook", "telegram"};
+static const struct {
+	const char *network; /* "twitter" */
+	const char *key;     /* its setting and locale string */
+} page_networks[] = {
+	{"twitter", "social.twitter"},     {"youtube", "social.youtube"},
+	{"instagram", "social.instagram"}, {"facebook", "social.facebook"},
+	{"telegram", "social.telegram"},
+};
 
-struct render_val *page_context(struct http_req *r, const struct page_site *site,
-				const char *type, const char *title,
-				const char *description, const char *path)
+struct render_val *page_context(struct http_req *r,
+				const struct page_site *site, const char *type,
+				const char *title, const char *description,
+				const char *path)
 {
 	struct http_pages_edition *pe = page_edition(r->edition);
 	struct render_val *ctx = render_obj_new(r->a);
@@ -404,23 +487,27 @@ struct render_val *page_context(struct http_req *r, const struct page_site *site
 	render_obj_set_strref(ed, "code", pe->ed->code);
 	render_obj_set_strref(ed, "prefix", pe->ed->prefix);
 	render_obj_set_strref(ed, "name", pe->ed->name);
-	const char *home = arena_printf(r->a, "%s/", r->prefix);
+	const char *home = page_cat(r, r->prefix, "/", NULL);
 	render_obj_set_strref(ctx, "home_url", home);
 	render_obj_set_strref(ctx, "search_url",
-			      arena_printf(r->a, "%s/search", r->prefix));
+			      page_cat(r, r->prefix, "/search", NULL));
 	struct render_val *eds = render_obj_add_list(ctx, "editions");
 	for (int i = 0; i < app->cfg->n_editions; i++) {
 		const struct config_edition *ce = &app->cfg->editions[i];
 		struct render_val *o = render_list_add_obj(eds);
 		render_obj_set_strref(o, "code", ce->code);
 		render_obj_set_strref(o, "name", ce->name);
-		render_obj_set_str(o, "url", arena_printf(r->a, "%s/", ce->prefix));
-		render_obj_set_bool(o, "current", !strcmp(ce->code, r->edition));
+		render_obj_set_strref(o, "url",
+				      page_cat(r, ce->prefix, "/", NULL));
+		render_obj_set_bool(o, "current",
+				    !strcmp(ce->code, r->edition));
 	}
 	render_obj_set(ctx, "t", pe->t);
 	struct render_val *as = render_obj_add_obj(ctx, "assets");
-	render_obj_set_strref(as, "css", http_static_url(app->statics, "site.css"));
-	render_obj_set_strref(as, "js", http_static_url(app->statics, "site.js"));
+	render_obj_set_strref(as, "css",
+			      http_static_url(app->statics, "site.css"));
+	render_obj_set_strref(as, "js",
+			      http_static_url(app->statics, "site.js"));
 
 	struct render_val *s = render_obj_add_obj(ctx, "site");
 	const char *name = page_setting(site, "name", r->edition);
@@ -440,21 +527,21 @@ struct render_val *page_context(struct http_req *r, const struct page_site *site
 	if (promo) {
 		struct render_val *po = render_obj_add_obj(s, "promo");
 		render_obj_set_strref(po, "text", promo);
-		render_obj_set_strref(po, "url", page_setting(site, "promo_url", NULL));
+		render_obj_set_strref(po, "url",
+				      page_setting(site, "promo_url", NULL));
 	}
 	struct render_val *soc = render_obj_add_list(s, "social");
 	for (size_t i = 0; i < sizeof page_networks / sizeof page_networks[0];
 	     i++) {
-		char key[64];
-		snprintf(key, sizeof key, "social.%s", page_networks[i]);
-		const char *url = page_setting(site, key, NULL);
+		const char *url =
+			page_setting(site, page_networks[i].key, NULL);
 		if (!url)
 			continue;
 		struct render_val *o = render_list_add_obj(soc);
-		render_obj_set_strref(o, "network", page_networks[i]);
+		render_obj_set_strref(o, "network", page_networks[i].network);
 		render_obj_set_strref(o, "url", url);
-		snprintf(key, sizeof key, "social.%s", page_networks[i]);
-		render_obj_set_strref(o, "label", page_t(r, key));
+		render_obj_set_strref(o, "label",
+				      page_t(r, page_networks[i].key));
 	}
 	const char *ios = page_setting(site, "app.ios", NULL);
 	const char *android = page_setting(site, "app.android", NULL);
@@ -467,8 +554,8 @@ struct render_val *page_context(struct http_req *r, const struct page_site *site
 	struct render_val *nav = render_obj_add_list(ctx, "nav");
 	for (size_t i = 0; i < site->n_rubrics; i++) {
 		struct render_val *o = render_list_add_obj(nav);
-		const char *url = page_url(r, r->prefix, "rubric",
-					   site->rubrics[i].slug);
+		const char *url =
+			page_url(r, r->prefix, "rubric", site->rubrics[i].slug);
 		render_obj_set_strref(o, "name", site->rubrics[i].name);
 		render_obj_set_strref(o, "url", url);
 		render_obj_set_bool(o, "active", !strcmp(url, r->path));
@@ -483,7 +570,8 @@ struct render_val *page_context(struct http_req *r, const struct page_site *site
 		size_t nev;
 		struct err e = {0};
 		if (store_live_event_list(app->store, r->a, r->edition,
-					  STORE_LIVE_LIVE, &evs, &nev, &e) == 0 &&
+					  STORE_LIVE_LIVE, &evs, &nev,
+					  &e) == 0 &&
 		    nev > 0) {
 			live_title = evs[0].title;
 			live_slug = evs[0].slug;
@@ -492,21 +580,20 @@ struct render_val *page_context(struct http_req *r, const struct page_site *site
 	if (live_title) {
 		struct render_val *lv = render_obj_add_obj(ctx, "live");
 		render_obj_set_strref(lv, "title", live_title);
-		render_obj_set_strref(lv, "url",
-				      page_url(r, r->prefix, "live", live_slug));
+		render_obj_set_strref(
+			lv, "url", page_url(r, r->prefix, "live", live_slug));
 	}
 
 	struct render_val *pg = render_obj_add_obj(ctx, "page");
 	const char *site_name = name ? name : "Gazette";
 	render_obj_set_strref(pg, "title",
-			      title ? arena_printf(r->a, "%s — %s", title,
-						   site_name)
-				    : site_name);
+			      title ? page_cat(r, title, " — ", site_name) :
+				      site_name);
 	const char *tagline = page_setting(site, "tagline", r->edition);
 	render_obj_set_strref(pg, "description",
-			      description && *description ? description
-			      : tagline			    ? tagline
-							    : site_name);
+			      description && *description ? description :
+			      tagline                     ? tagline :
+							    site_name);
 	render_obj_set_strref(pg, "canonical", page_absolute(r, path));
 	render_obj_set_strref(pg, "type", type);
 	return ctx;
@@ -529,6 +616,9 @@ int page_render(struct http_req *r, int status, const char *name,
 {
 	struct err e = {0};
 	buf_clear(&r->out);
+	/* Pages are 10-50 KB: one allocation up front instead of a dozen
+	 * doublings, each clearing and copying what came before. */
+	buf_grow(&r->out, PAGE_OUT_HINT);
 	if (render_tmpl_render(app->pages->tmpl, name, ctx, &r->out, &e) != 0) {
 		log_error("req %s: template %s: %s", r->id, name, e.msg);
 		http_reply_error(r, 500, "template error");
@@ -543,14 +633,14 @@ int page_error(struct http_req *r, int status)
 	struct page_site site;
 	if (page_site_load(r, &site))
 		return 0;
-	const char *key_title = status == 410 ? "errors.gone_title"
-				: status == 404 ? "errors.not_found_title"
-						: "errors.server_title";
-	const char *key_text = status == 410 ? "errors.gone_text"
-			       : status == 404 ? "errors.not_found_text"
-					       : "errors.server_text";
-	struct render_val *ctx = page_context(r, &site, "error",
-					      page_t(r, key_title), NULL, r->path);
+	const char *key_title = status == 410 ? "errors.gone_title" :
+				status == 404 ? "errors.not_found_title" :
+						"errors.server_title";
+	const char *key_text = status == 410 ? "errors.gone_text" :
+			       status == 404 ? "errors.not_found_text" :
+					       "errors.server_text";
+	struct render_val *ctx = page_context(
+		r, &site, "error", page_t(r, key_title), NULL, r->path);
 	struct render_val *er = render_obj_add_obj(ctx, "error");
 	render_obj_set_int(er, "status", status);
 	render_obj_set_strref(er, "title", page_t(r, key_title));
@@ -562,38 +652,43 @@ int page_error(struct http_req *r, int status)
 struct render_val *page_card(struct http_req *r, const struct page_site *site,
 			     const struct store_article *art)
 {
-	const struct config_edition *ce = config_edition_find(app->cfg, art->edition);
+	const struct config_edition *ce =
+		config_edition_find(app->cfg, art->edition);
 	const char *prefix = ce ? ce->prefix : r->prefix;
 	struct render_val *c = render_obj_new(r->a);
 	render_obj_set_int(c, "id", art->id);
-	render_obj_set_strref(c, "url", page_url(r, prefix, "article", art->slug));
+	render_obj_set_strref(c, "url",
+			      page_url(r, prefix, "article", art->slug));
 	render_obj_set_strref(c, "title", art->title);
 	render_obj_set_strref(c, "lead", art->lead);
 	render_obj_set_strref(c, "kind", art->kind);
-	char key[64];
-	snprintf(key, sizeof key, "kinds.%s", art->kind);
-	render_obj_set_strref(c, "kind_label", page_t(r, key));
+	render_obj_set_strref(c, "kind_label", page_t2(r, "kinds", art->kind));
 	const struct store_rubric *rb = page_site_rubric(site, art->rubric_id);
 	if (rb) {
 		struct render_val *ro = render_obj_add_obj(c, "rubric");
 		render_obj_set_strref(ro, "name", rb->name);
-		render_obj_set_strref(ro, "url", page_url(r, prefix, "rubric", rb->slug));
+		render_obj_set_strref(ro, "url",
+				      page_url(r, prefix, "rubric", rb->slug));
 		render_obj_set_strref(ro, "description", rb->description);
 	}
 	struct render_val *au = render_obj_add_list(c, "authors");
 	for (size_t i = 0; i < art->n_authors; i++) {
-		const struct store_author *a = page_site_author(site, art->author_ids[i]);
+		const struct store_author *a =
+			page_site_author(site, art->author_ids[i]);
 		if (!a)
 			continue;
 		struct render_val *o = render_list_add_obj(au);
 		render_obj_set_strref(o, "name", a->name);
-		render_obj_set_strref(o, "url", page_url(r, prefix, "author", a->slug));
+		render_obj_set_strref(o, "url",
+				      page_url(r, prefix, "author", a->slug));
 		render_obj_set_bool(o, "last", i + 1 == art->n_authors);
 	}
 	render_obj_set_strref(c, "date_text",
-			      page_date(r, site, art->publish_at, RENDER_DATE_LONG));
+			      page_date(r, site, art->publish_at,
+					RENDER_DATE_LONG));
 	render_obj_set_strref(c, "date_iso",
-			      page_date(r, site, art->publish_at, RENDER_DATE_ISO));
+			      page_date(r, site, art->publish_at,
+					RENDER_DATE_ISO));
 	render_obj_set_bool(c, "breaking", art->breaking);
 	render_obj_set_bool(c, "featured", art->featured);
 	return c;
@@ -621,9 +716,10 @@ void page_pager(struct http_req *r, struct render_val *ctx, long page,
 	render_obj_set_int(p, "pages", (long long)pages);
 	if (page > 1)
 		render_obj_set_str(p, "prev_url",
-				   page == 2 ? base_path
-					     : arena_printf(r->a, "%s?page=%ld",
-							    base_path, page - 1));
+				   page == 2 ?
+					   base_path :
+					   arena_printf(r->a, "%s?page=%ld",
+							base_path, page - 1));
 	if ((size_t)page < pages) {
 		render_obj_set_str(p, "next_url",
 				   arena_printf(r->a, "%s?page=%ld", base_path,

@@ -20,36 +20,65 @@
 #include <string.h>
 #include <time.h>
 
-static const char *page_enc(struct http_req *r, const char *s)
-{
-	struct buf b;
-	buf_init(&b, r->a);
-	render_escape_url(&b, s, strlen(s));
-	return b.data;
-}
+/* Parts of a share link: the escaped page URL, the escaped title. */
+enum {
+	SHARE_URL = 1,
+	SHARE_TITLE = 2
+};
 
+/* Share links: each network's URL is a fixed prefix followed by the
+ * escaped page URL and title in an order of its own. Put together with
+ * buf_puts: positional printf (%1$s) was a visible share of a page. */
 static void page_article_share(struct http_req *r, struct render_val *art,
 			       const char *url, const char *title)
 {
-	const char *u = page_enc(r, url), *t = page_enc(r, title);
+	struct buf ub, tb;
+	buf_init(&ub, r->a);
+	buf_init(&tb, r->a);
+	render_escape_url(&ub, url, strlen(url));
+	render_escape_url(&tb, title, strlen(title));
 	static const struct {
 		const char *network;
-		const char *fmt; /* %1$s url, %2$s title */
+		const char *label;  /* locale key */
+		const char *lit[2]; /* literal text before each part */
+		int part[2];        /* after lit[i], part[i] (0: none) */
 	} nets[] = {
-		{"telegram", "https://t.me/share/url?url=%1$s&text=%2$s"},
-		{"twitter", "https://twitter.com/intent/tweet?url=%1$s&text=%2$s"},
-		{"facebook", "https://www.facebook.com/sharer/sharer.php?u=%1$s"},
-		{"whatsapp", "https://wa.me/?text=%2$s%%20%1$s"},
-		{"email", "mailto:?subject=%2$s&body=%1$s"},
+		{"telegram",
+		 "share.telegram",
+		 {"https://t.me/share/url?url=", "&text="},
+		 {SHARE_URL, SHARE_TITLE}},
+		{"twitter",
+		 "share.twitter",
+		 {"https://twitter.com/intent/tweet?url=", "&text="},
+		 {SHARE_URL, SHARE_TITLE}},
+		{"facebook",
+		 "share.facebook",
+		 {"https://www.facebook.com/sharer/sharer.php?u=", ""},
+		 {SHARE_URL, 0}},
+		{"whatsapp",
+		 "share.whatsapp",
+		 {"https://wa.me/?text=", "%20"},
+		 {SHARE_TITLE, SHARE_URL}},
+		{"email",
+		 "share.email",
+		 {"mailto:?subject=", "&body="},
+		 {SHARE_TITLE, SHARE_URL}},
 	};
 	struct render_val *l = render_obj_add_list(art, "share");
 	for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
 		struct render_val *o = render_list_add_obj(l);
 		render_obj_set_strref(o, "network", nets[i].network);
-		render_obj_set_str(o, "url", arena_printf(r->a, nets[i].fmt, u, t));
-		char key[64];
-		snprintf(key, sizeof key, "share.%s", nets[i].network);
-		render_obj_set_strref(o, "label", page_t(r, key));
+		struct buf b;
+		buf_init(&b, r->a);
+		for (int k = 0; k < 2; k++) {
+			buf_puts(&b, nets[i].lit[k]);
+			if (nets[i].part[k] == SHARE_URL)
+				buf_append(&b, ub.data, ub.len);
+			else if (nets[i].part[k] == SHARE_TITLE)
+				buf_append(&b, tb.data, tb.len);
+		}
+		render_obj_set_strref(o, "url", b.data);
+		render_obj_set_strref(o, "label", page_t(r, nets[i].label));
 	}
 }
 
@@ -71,7 +100,8 @@ int page_article(struct http_req *r)
 		char *to = NULL;
 		int code = 301;
 		if (store_redirect_find(app->store, r->a, r->path, &to, &code,
-					&e) == 0 && to) {
+					&e) == 0 &&
+		    to) {
 			http_reply_redirect(r, code, to);
 			return 0;
 		}
@@ -93,8 +123,9 @@ int page_article(struct http_req *r)
 	struct render_val *ctx = page_context(
 		r, &site, "article",
 		art.seo_title && art.seo_title[0] ? art.seo_title : art.title,
-		art.seo_description && art.seo_description[0] ? art.seo_description
-							      : art.lead,
+		art.seo_description && art.seo_description[0] ?
+			art.seo_description :
+			art.lead,
 		path);
 	struct render_val *a = page_card(r, &site, &art);
 	render_obj_set(ctx, "article", a);
@@ -116,8 +147,9 @@ int page_article(struct http_req *r)
 	for (size_t i = 0; i < art.n_tags; i++) {
 		struct render_val *o = render_list_add_obj(tags);
 		render_obj_set_strref(o, "name", art.tags[i].name);
-		render_obj_set_strref(o, "url", page_url(r, r->prefix, "tag",
-							 art.tags[i].slug));
+		render_obj_set_strref(o, "url",
+				      page_url(r, r->prefix, "tag",
+					       art.tags[i].slug));
 	}
 	render_obj_set_int(a, "views", art.views);
 	render_obj_set_strref(a, "views_label", page_t(r, "article.views"));
@@ -126,7 +158,8 @@ int page_article(struct http_req *r)
 		render_obj_set_strref(c, "text", art.correction);
 		if (art.correction_at)
 			render_obj_set_strref(c, "date_text",
-					      page_date(r, &site, art.correction_at,
+					      page_date(r, &site,
+							art.correction_at,
 							RENDER_DATE_LONG));
 	}
 	page_article_share(r, a, canonical, art.title);
@@ -141,10 +174,12 @@ int page_article(struct http_req *r)
 	};
 	struct store_article *next;
 	size_t n;
-	if (store_article_list(app->store, r->a, &f, &next, &n, NULL, &e) == 0 &&
+	if (store_article_list(app->store, r->a, &f, &next, &n, NULL, &e) ==
+		    0 &&
 	    n == 1)
 		render_obj_set_strref(a, "next_url",
-				      page_url(r, r->prefix, "article", next[0].slug));
+				      page_url(r, r->prefix, "article",
+					       next[0].slug));
 
 	const char *tr_urls[CONFIG_MAX_EDITIONS] = {0};
 	for (int k = 0; k < app->cfg->n_editions; k++) {
@@ -152,8 +187,8 @@ int page_article(struct http_req *r)
 		if (!strcmp(ce->code, r->edition))
 			continue;
 		struct store_article tr;
-		if (store_article_translation_brief(app->store, r->a, art.id, ce->code,
-					      &tr, &e) != 0 ||
+		if (store_article_translation_brief(app->store, r->a, art.id,
+						    ce->code, &tr, &e) != 0 ||
 		    !page_article_visible(&tr, now))
 			continue;
 		const char *url = page_url(r, ce->prefix, "article", tr.slug);
@@ -175,8 +210,8 @@ int page_article(struct http_req *r)
 	http_header_add(r, "Cache-Control", "public, max-age=60");
 	const char *partial = http_query_get(r, "partial");
 	return page_render(r, 200,
-			   partial && !strcmp(partial, "1") ? "article_body"
-							    : "article",
+			   partial && !strcmp(partial, "1") ? "article_body" :
+							      "article",
 			   ctx);
 }
 

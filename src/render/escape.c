@@ -4,6 +4,7 @@
 #include "render/escape.h"
 #include "util/buf.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static const char render_replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
@@ -54,38 +55,50 @@ int render_utf8_valid(const char *s, size_t n)
 
 /* Walk s; for each ASCII byte call `ascii` to append it (escaped or not),
  * copy valid multi-byte sequences, replace invalid bytes. */
-#define RENDER_UTF8_WALK(b, s, n, ascii_stmt)                                   \
-	do {                                                                     \
-		const unsigned char *p_ = (const unsigned char *)(s);            \
-		size_t i_ = 0;                                                   \
-		while (i_ < (n)) {                                               \
-			unsigned char c = p_[i_];                                \
-			if (c < 0x80) {                                          \
-				ascii_stmt;                                      \
-				i_++;                                            \
-				continue;                                        \
-			}                                                        \
-			size_t l_ = render_utf8_len(p_ + i_, (n) - i_);          \
-			if (l_) {                                                \
-				buf_append((b), p_ + i_, l_);                    \
-				i_ += l_;                                        \
-			} else {                                                 \
-				buf_puts((b), render_replacement);               \
-				i_++;                                            \
-			}                                                        \
-		}                                                                \
+#define RENDER_UTF8_WALK(b, s, n, ascii_stmt)                                  \
+	do {                                                                   \
+		const unsigned char *p_ = (const unsigned char *)(s);          \
+		size_t i_ = 0;                                                 \
+		while (i_ < (n)) {                                             \
+			unsigned char c = p_[i_];                              \
+			if (c < 0x80) {                                        \
+				ascii_stmt;                                    \
+				i_++;                                          \
+				continue;                                      \
+			}                                                      \
+			size_t l_ = render_utf8_len(p_ + i_, (n)-i_);          \
+			if (l_) {                                              \
+				buf_append((b), p_ + i_, l_);                  \
+				i_ += l_;                                      \
+			} else {                                               \
+				buf_puts((b), render_replacement);             \
+				i_++;                                          \
+			}                                                      \
+		}                                                              \
 	} while (0)
 
 void render_escape_html(struct buf *b, const char *s, size_t n)
 {
 	RENDER_UTF8_WALK(b, s, n, {
 		switch (c) {
-		case '&': buf_append(b, "&amp;", 5); break;
-		case '<': buf_append(b, "&lt;", 4); break;
-		case '>': buf_append(b, "&gt;", 4); break;
-		case '"': buf_append(b, "&quot;", 6); break;
-		case '\'': buf_append(b, "&#39;", 5); break;
-		case '\0': buf_puts(b, render_replacement); break;
+		case '&':
+			buf_append(b, "&amp;", 5);
+			break;
+		case '<':
+			buf_append(b, "&lt;", 4);
+			break;
+		case '>':
+			buf_append(b, "&gt;", 4);
+			break;
+		case '"':
+			buf_append(b, "&quot;", 6);
+			break;
+		case '\'':
+			buf_append(b, "&#39;", 5);
+			break;
+		case '\0':
+			buf_puts(b, render_replacement);
+			break;
 		default: {
 			/* copy the run of plain ASCII in one go */
 			size_t run = 1;
@@ -99,20 +112,98 @@ void render_escape_html(struct buf *b, const char *s, size_t n)
 	});
 }
 
+/* Per byte, for render_escape_xml: 0 = copied as it is (printable ASCII
+ * but & < > " ', and tab, newline, carriage return); 1 = an entity;
+ * 2 = may start a UTF-8 sequence; 3 = a control XML forbids: dropped. */
+/* clang-format off */
+static const unsigned char xml_class[256] = {
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0, 3, 3, 0, 3, 3, /* 00 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 10 */
+	0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, /* 20 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, /* 30 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 40 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 50 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 60 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 70 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 80 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 90 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* a0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* b0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* c0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* d0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* e0 */
+	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* f0 */
+};
+/* clang-format on */
+
+/* Nonzero when a byte of w is below c (c <= 128; exact about whether,
+ * not about which: the classic bit trick). */
+static inline uint64_t swar_below(uint64_t w, unsigned char c)
+{
+	return (w - 0x0101010101010101ull * c) & ~w & 0x8080808080808080ull;
+}
+
+/* 1 when the 8 bytes at p are all xml_class 0 but tab, newline and
+ * carriage return (which send the word to the byte loop). */
+static inline int xml_plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t w;
+	memcpy(&w, p, 8);
+	if (w & 0x8080808080808080ull)
+		return 0;
+	return !(swar_below(w, 0x20) | swar_below(w ^ (ones * '&'), 1) |
+		 swar_below(w ^ (ones * '<'), 1) |
+		 swar_below(w ^ (ones * '>'), 1) |
+		 swar_below(w ^ (ones * '"'), 1) |
+		 swar_below(w ^ (ones * '\''), 1));
+}
+
 void render_escape_xml(struct buf *b, const char *s, size_t n)
 {
-	RENDER_UTF8_WALK(b, s, n, {
-		switch (c) {
-		case '&': buf_append(b, "&amp;", 5); break;
-		case '<': buf_append(b, "&lt;", 4); break;
-		case '>': buf_append(b, "&gt;", 4); break;
-		case '"': buf_append(b, "&quot;", 6); break;
-		case '\'': buf_append(b, "&apos;", 6); break;
-		default:
-			if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
-				buf_putc(b, (char)c);
+	/* Runs that need no change go in one append: feeds carry whole
+	 * article texts, and a byte at a time was most of a feed's CPU. */
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	while (i < n) {
+		while (i + 8 <= n && xml_plain8(p + i))
+			i += 8;
+		if (i >= n)
+			break;
+		unsigned char k = xml_class[p[i]];
+		if (k == 0) {
+			i++;
+			continue;
 		}
-	});
+		size_t l = k == 2 ? render_utf8_len(p + i, n - i) : 0;
+		if (l) {
+			i += l;
+			continue;
+		}
+		buf_append(b, p + run, i - run);
+		switch (p[i]) {
+		case '&':
+			buf_append(b, "&amp;", 5);
+			break;
+		case '<':
+			buf_append(b, "&lt;", 4);
+			break;
+		case '>':
+			buf_append(b, "&gt;", 4);
+			break;
+		case '"':
+			buf_append(b, "&quot;", 6);
+			break;
+		case '\'':
+			buf_append(b, "&apos;", 6);
+			break;
+		default:
+			if (k == 2) /* not valid UTF-8 */
+				buf_puts(b, render_replacement);
+		}
+		run = ++i;
+	}
+	buf_append(b, p + run, n - run);
 }
 
 void render_escape_json(struct buf *b, const char *s, size_t n)
@@ -123,10 +214,26 @@ void render_escape_json(struct buf *b, const char *s, size_t n)
 		/* A run of printable ASCII that needs no escape goes in one
 		 * append: JSON-LD carries whole article texts. */
 		size_t run = 0;
-		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
-		       p[i + run] != '"' && p[i + run] != '\\' &&
-		       p[i + run] != '<')
-			run++;
+		for (;;) {
+			if (i + run >= n)
+				break;
+			unsigned char q = p[i + run];
+			if (q >= 0x20 && q < 0x7f && q != '"' && q != '\\' &&
+			    q != '<') {
+				run++;
+				continue;
+			}
+			/* valid UTF-8 goes as it is, but U+2028/2029 */
+			if (q < 0x80)
+				break;
+			size_t l = render_utf8_len(p + i + run, n - i - run);
+			if (!l ||
+			    (l == 3 && q == 0xE2 && p[i + run + 1] == 0x80 &&
+			     (p[i + run + 2] == 0xA8 ||
+			      p[i + run + 2] == 0xA9)))
+				break;
+			run += l;
+		}
 		if (run) {
 			buf_append(b, p + i, run);
 			i += run;
@@ -143,21 +250,38 @@ void render_escape_json(struct buf *b, const char *s, size_t n)
 			/* U+2028 and U+2029 end a line in JavaScript */
 			if (l == 3 && c == 0xE2 && p[i + 1] == 0x80 &&
 			    (p[i + 2] == 0xA8 || p[i + 2] == 0xA9))
-				buf_printf(b, "\\u%04x", p[i + 2] == 0xA8 ? 0x2028 : 0x2029);
+				buf_printf(b, "\\u%04x",
+					   p[i + 2] == 0xA8 ? 0x2028 : 0x2029);
 			else
 				buf_append(b, p + i, l);
 			i += l;
 			continue;
 		}
 		switch (c) {
-		case '"': buf_append(b, "\\\"", 2); break;
-		case '\\': buf_append(b, "\\\\", 2); break;
-		case '\n': buf_append(b, "\\n", 2); break;
-		case '\r': buf_append(b, "\\r", 2); break;
-		case '\t': buf_append(b, "\\t", 2); break;
-		case '\b': buf_append(b, "\\b", 2); break;
-		case '\f': buf_append(b, "\\f", 2); break;
-		case '<': buf_append(b, "\\u003c", 6); break;
+		case '"':
+			buf_append(b, "\\\"", 2);
+			break;
+		case '\\':
+			buf_append(b, "\\\\", 2);
+			break;
+		case '\n':
+			buf_append(b, "\\n", 2);
+			break;
+		case '\r':
+			buf_append(b, "\\r", 2);
+			break;
+		case '\t':
+			buf_append(b, "\\t", 2);
+			break;
+		case '\b':
+			buf_append(b, "\\b", 2);
+			break;
+		case '\f':
+			buf_append(b, "\\f", 2);
+			break;
+		case '<':
+			buf_append(b, "\\u003c", 6);
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				buf_printf(b, "\\u%04x", c);
@@ -168,18 +292,31 @@ void render_escape_json(struct buf *b, const char *s, size_t n)
 	}
 }
 
+/* Bytes render_escape_url copies as they are (RFC 3986 unreserved). */
+static int url_plain(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	       c == '~';
+}
+
 void render_escape_url(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-		    c == '~') {
-			buf_putc(b, (char)c);
-		} else {
-			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			buf_append(b, e, 3);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		/* runs in one append: slugs are mostly plain */
+		size_t run = 0;
+		while (i + run < n && url_plain(p[i + run]))
+			run++;
+		if (run) {
+			buf_append(b, p + i, run);
+			i += run;
+			continue;
 		}
+		char e[3] = {'%', hex[p[i] >> 4], hex[p[i] & 15]};
+		buf_append(b, e, 3);
+		i++;
 	}
 }

@@ -80,7 +80,15 @@ void render_json_str(struct render_json *j, const char *key, const char *s)
 void render_json_int(struct render_json *j, const char *key, int64_t v)
 {
 	render_json_key(j, key);
-	buf_printf(j->b, "%" PRId64, v);
+	/* digits by hand: printf was a visible share of a JSON list */
+	char tmp[24], *p = tmp + sizeof tmp;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_append(j->b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void render_json_bool(struct render_json *j, const char *key, int v)

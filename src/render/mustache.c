@@ -1182,11 +1182,36 @@ static const unsigned char html_plain[256] = {
 };
 /* clang-format on */
 
+/* Nonzero when one of the 8 bytes of w is zero (the classic bit trick:
+ * exact about whether, not about which). */
+static inline uint64_t swar_zero(uint64_t w)
+{
+	return (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+}
+
+/* 1 when the 8 bytes at p are all plain ASCII for HTML (html_plain 1). */
+static inline int plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t w;
+	memcpy(&w, p, 8);
+	if (w & 0x8080808080808080ull)
+		return 0;
+	return !(swar_zero(w) | swar_zero(w ^ (ones * '&')) |
+		 swar_zero(w ^ (ones * '<')) | swar_zero(w ^ (ones * '>')) |
+		 swar_zero(w ^ (ones * '"')) | swar_zero(w ^ (ones * '\'')));
+}
+
 static void put_escaped(struct buf *out, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	while (i < len) {
+		/* Eight plain ASCII bytes at a time: most text is. */
+		while (i + 8 <= len && plain8(p + i))
+			i += 8;
+		if (i >= len)
+			break;
 		unsigned char k = html_plain[p[i]];
 		if (k == 1) {
 			i++;

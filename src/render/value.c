@@ -111,6 +111,15 @@ static void obj_index_build(struct render_val *o)
 	}
 }
 
+/* Keys are short (a few bytes): a loop beats a call to memcmp. */
+static inline int key_eq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 struct render_val *render_obj_getn(const struct render_val *o, const char *key,
 				   size_t n, uint32_t hash)
 {
@@ -122,14 +131,14 @@ struct render_val *render_obj_getn(const struct render_val *o, const char *key,
 		for (size_t j = hash & mask; o->index[j]; j = (j + 1) & mask) {
 			const struct render_member *e = &m[o->index[j] - 1];
 			if (e->hash == hash && e->klen == n &&
-			    !memcmp(e->key, key, n))
+			    key_eq(e->key, key, n))
 				return e->val;
 		}
 		return NULL;
 	}
 	for (size_t i = 0; i < o->len; i++)
 		if (m[i].hash == hash && m[i].klen == n &&
-		    !memcmp(m[i].key, key, n))
+		    key_eq(m[i].key, key, n))
 			return m[i].val;
 	return NULL;
 }

@@ -5,7 +5,9 @@
  *
  * For: building the WHERE clause from struct store_article_filter (bound
  * parameters only), the page query, COUNT(*) on the same WHERE, and the
- * authors/tags of the page in two more queries.
+ * authors/tags of the page in two more queries (authors alone in one
+ * for no_tags); store_article_lists runs several lists in one read
+ * transaction, with one relations query for lists that share a kind.
  * Not for: full-text search (search/), single articles (sqlite_article.c).
  *
  * The SQL text depends only on which filters are set, so the statement
@@ -22,6 +24,18 @@
  * seen. Commits by another process are noticed through PRAGMA
  * data_version (store_conn_sync). So a cached total is always the one
  * COUNT(*) would give.
+ *
+ * Rankings are cached the same way. A most-read list (order_by_views
+ * over a window: published_after = not_after - W) sorts every article
+ * of the window by views (4,000 rows at 100,000 articles per edition)
+ * to keep five. Its ids are kept per WHERE clause, bound values, W and
+ * limit, with the generation they were ranked at (a view flush is a
+ * write, so it moves the generation: views are exact), and reused while
+ * the generation holds and `not_after` stays below both the next
+ * publish_at due (an article entering the window) and the moment the
+ * oldest ranked article leaves it (one leaving that was not ranked
+ * changes nothing above it). The rows themselves are read again by id on
+ * every request.
  */
 #include "store/internal.h"
 #include "util/arena.h"
@@ -46,9 +60,24 @@ struct store_count_slot {
 	size_t total;
 };
 
+/* Rankings (see the header): a few lists per edition use them. */
+#define RANK_CACHE_SLOTS 32
+#define RANK_MAX         20 /* longest list whose ranking is kept */
+
+struct store_rank_slot {
+	uint64_t hash; /* of key; 0: empty */
+	char *key;     /* WHERE text, bound values, window, limit (heap) */
+	uint64_t gen;  /* store generation it was ranked at */
+	int64_t from;  /* not_after it was ranked with */
+	int64_t until; /* first not_after it no longer holds for */
+	size_t n;      /* ids used */
+	int64_t ids[RANK_MAX]; /* the list, in order */
+};
+
 struct store_count_cache {
-	pthread_mutex_t mu;
+	pthread_mutex_t mu; /* guards both tables */
 	struct store_count_slot slots[COUNT_CACHE_SLOTS];
+	struct store_rank_slot ranks[RANK_CACHE_SLOTS];
 };
 
 void store_count_cache_free(struct store_count_cache *cc)
@@ -57,6 +86,8 @@ void store_count_cache_free(struct store_count_cache *cc)
 		return;
 	for (size_t i = 0; i < COUNT_CACHE_SLOTS; i++)
 		free(cc->slots[i].key);
+	for (size_t i = 0; i < RANK_CACHE_SLOTS; i++)
+		free(cc->ranks[i].key);
 	pthread_mutex_destroy(&cc->mu);
 	free(cc);
 }
@@ -219,6 +250,206 @@ static void count_put(store *s, const char *key, uint64_t gen,
 	free(copy);
 }
 
+/* 1 with ids[0..*n) when a ranking for key made at generation gen is
+ * kept and still holds for not_after. */
+static int rank_get(store *s, const char *key, uint64_t gen, int64_t not_after,
+		    int64_t *ids, size_t *n)
+{
+	struct store_count_cache *cc = s->counts;
+	if (!cc)
+		return 0;
+	uint64_t h = count_hash(key);
+	struct store_rank_slot *sl = &cc->ranks[h % RANK_CACHE_SLOTS];
+	int ok = 0;
+	pthread_mutex_lock(&cc->mu);
+	if (sl->hash == h && sl->gen == gen && !strcmp(sl->key, key) &&
+	    not_after >= sl->from && not_after < sl->until) {
+		memcpy(ids, sl->ids, sl->n * sizeof *ids);
+		*n = sl->n;
+		ok = 1;
+	}
+	pthread_mutex_unlock(&cc->mu);
+	return ok;
+}
+
+static void rank_put(store *s, const char *key, uint64_t gen, int64_t not_after,
+		     int64_t until, const struct store_article *arts, size_t n)
+{
+	struct store_count_cache *cc = s->counts;
+	if (!cc || n > RANK_MAX)
+		return;
+	uint64_t h = count_hash(key);
+	struct store_rank_slot *sl = &cc->ranks[h % RANK_CACHE_SLOTS];
+	char *copy = NULL;
+	pthread_mutex_lock(&cc->mu);
+	if (sl->hash && sl->gen > gen) {
+		pthread_mutex_unlock(&cc->mu);
+		return;
+	}
+	if (!(sl->hash == h && !strcmp(sl->key, key))) {
+		copy = sl->key;
+		sl->key = xstrdup(key);
+		sl->hash = h;
+	}
+	sl->gen = gen;
+	sl->from = not_after;
+	sl->until = until;
+	sl->n = n;
+	for (size_t i = 0; i < n; i++)
+		sl->ids[i] = arts[i].id;
+	pthread_mutex_unlock(&cc->mu);
+	free(copy);
+}
+
+/* Key of a most-read ranking over window w (see the header), or NULL
+ * when f is not one (an offset, a list too long, no window). The WHERE
+ * clause is f's without its two time bounds, which move with the clock.
+ * Arena memory. */
+static const char *rank_key(struct arena *a,
+			    const struct store_article_filter *f, size_t limit)
+{
+	if (!f->order_by_views || !f->published_after || !f->not_after ||
+	    f->not_after < f->published_after || f->offset || limit > RANK_MAX)
+		return NULL;
+	struct store_article_filter bf = *f;
+	bf.published_after = 0;
+	struct buf w;
+	buf_init(&w, a);
+	struct list_args args = {0};
+	list_where(a, &bf, &w, &args);
+	const char *k = count_key(a, &w, &args, 1);
+	if (!k)
+		return NULL;
+	return arena_printf(a, "R%s\x1fw%lld\x1fl%zu", k,
+			    (long long)(f->not_after - f->published_after),
+			    limit);
+}
+
+/* The rows of ids[0..n) in that order (an id gone is skipped; it cannot
+ * be while the generation holds). */
+static int list_by_ids(struct store_conn *c, struct arena *a,
+		       const int64_t *ids, size_t n, int with_body,
+		       struct store_article *out, size_t *got, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    with_body ?
+				    "SELECT " STORE_ARTICLE_COLUMNS
+				    " FROM articles a LEFT JOIN view_counts v "
+				    "ON v.article_id = a.id WHERE a.id = ?1" :
+				    "SELECT " STORE_ARTICLE_COLUMNS_NOBODY
+				    " FROM articles a LEFT JOIN view_counts v "
+				    "ON v.article_id = a.id WHERE a.id = ?1",
+			    &st, e);
+	if (rc)
+		return rc;
+	*got = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_bind_int64(st, 1, ids[i]);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_ROW)
+			store_article_row(a, st, &out[(*got)++]);
+		else if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e, "article list");
+		sqlite3_reset(st);
+	}
+	store_stmt_done(c, st);
+	return rc;
+}
+
+/* The next publish_at after not_after among the rows of WHERE `base`
+ * (bound by args), or INT64_MAX: until then no article comes due. */
+static int list_next_due(struct store_conn *c, struct arena *a,
+			 const struct buf *base, const struct list_args *args,
+			 int64_t not_after, int64_t *until, struct err *e)
+{
+	struct buf sql;
+	buf_init(&sql, a);
+	buf_puts(&sql, "SELECT MIN(a.publish_at) FROM articles a");
+	buf_puts(&sql, base->data);
+	buf_puts(&sql, base->len ? " AND " : " WHERE ");
+	buf_puts(&sql, "a.publish_at > ?");
+	sqlite3_stmt *st;
+	int rc = store_stmt(c, sql.data, &st, e);
+	if (rc)
+		return rc;
+	bind_args(st, args);
+	store_bind_int(st, args->n + 1, not_after);
+	int src = sqlite3_step(st);
+	*until = INT64_MAX;
+	if (src == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*until = sqlite3_column_int64(st, 0);
+	else if (src != SQLITE_ROW)
+		rc = store_db_err(c, src, e, "article list");
+	store_stmt_done(c, st);
+	return rc;
+}
+
+/* Authors of arts[0..n), in byline order, without tags (no_tags): what
+ * store_article_relations does for authors, in one query. Arena
+ * memory. */
+static int list_authors(struct store_conn *c, struct arena *a,
+			struct store_article *arts, size_t n, struct err *e)
+{
+	if (n == 0)
+		return 0;
+	struct buf ids;
+	buf_init(&ids, a);
+	buf_putc(&ids, '[');
+	for (size_t i = 0; i < n; i++) {
+		char num[24], *p = num + sizeof num;
+		uint64_t v = (uint64_t)arts[i].id;
+		do
+			*--p = (char)('0' + v % 10);
+		while (v /= 10);
+		if (i)
+			buf_putc(&ids, ',');
+		buf_append(&ids, p, (size_t)(num + sizeof num - p));
+	}
+	buf_putc(&ids, ']');
+	/* Rows come ordered by page position (j.key), so each article's
+	 * authors are one contiguous run. */
+	sqlite3_stmt *st;
+	int rc = store_stmt(c,
+			    "SELECT j.key, aa.author_id FROM json_each(?1) j "
+			    "JOIN article_authors aa ON aa.article_id = "
+			    "j.value ORDER BY j.key, aa.position",
+			    &st, e);
+	if (rc)
+		return rc;
+	sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
+	/* at most a few authors an article: grow in the arena */
+	size_t cap = 4 * n, used = 0;
+	int64_t *all = arena_alloc(a, cap * sizeof *all);
+	int src;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t k = (size_t)sqlite3_column_int64(st, 0);
+		if (k >= n)
+			continue;
+		if (used == cap) {
+			int64_t *bigger = arena_alloc(a, 2 * cap * sizeof *all);
+			memcpy(bigger, all, used * sizeof *all);
+			/* re-point the runs already assigned */
+			for (size_t i = 0; i < n; i++)
+				if (arts[i].n_authors)
+					arts[i].author_ids =
+						bigger +
+						(arts[i].author_ids - all);
+			all = bigger;
+			cap *= 2;
+		}
+		all[used] = sqlite3_column_int64(st, 1);
+		if (!arts[k].n_authors)
+			arts[k].author_ids = &all[used];
+		arts[k].n_authors++;
+		used++;
+	}
+	store_stmt_done(c, st);
+	if (src != SQLITE_DONE)
+		return store_db_err(c, src, e, "article authors");
+	return 0;
+}
+
 struct store_count_cache *store_count_cache_new(void)
 {
 	struct store_count_cache *cc = xcalloc(1, sizeof *cc);
@@ -264,18 +495,38 @@ int store_article_span(store *s, struct arena *a,
 	return rc;
 }
 
-int store_article_list(store *s, struct arena *a,
-		       const struct store_article_filter *f,
-		       struct store_article **out, size_t *n, size_t *total,
-		       struct err *e)
+/* Clamped limit of f. */
+static size_t list_limit(const struct store_article_filter *f)
 {
-	*out = NULL;
+	size_t limit = f->limit ? f->limit : 20;
+	return limit > 500 ? 500 : limit;
+}
+
+/* Whether what this read transaction sees may be cached: *state is 0
+ * until asked, then 1 (yes) or -1 (no). The bulk thread reads its own
+ * uncommitted writes: never cache what it counts, nor serve it a total
+ * from before them. A commit noticed only now (another process's) came
+ * after gen was taken: this snapshot is newer than gen says, so it is
+ * not cached. */
+static int list_cacheable(store *s, struct store_conn *c, int *state)
+{
+	if (!*state)
+		*state = store_bulk_mine(s) || store_conn_sync(s, c) ? -1 : 1;
+	return *state > 0;
+}
+
+/* One list of f on c (a read transaction is open) into out (room for
+ * list_limit(f) rows), without relations. gen: the store generation
+ * taken before the transaction began. */
+static int list_run(store *s, struct store_conn *c, struct arena *a,
+		    const struct store_article_filter *f, uint64_t gen,
+		    int *state, struct store_article *out, size_t *n,
+		    size_t *total, struct err *e)
+{
 	*n = 0;
 	if (total)
 		*total = 0;
-	size_t limit = f->limit ? f->limit : 20;
-	if (limit > 500)
-		limit = 500;
+	size_t limit = list_limit(f);
 
 	struct buf where, sql;
 	buf_init(&where, a);
@@ -293,22 +544,11 @@ int store_article_list(store *s, struct arena *a,
 	if (f->not_after)
 		where_add(&where, &args, "a.publish_at <= ?", NULL,
 			  f->not_after);
-
-	/* Before the snapshot: the data read is at least this new
-	 * (store_conn_sync below catches another process's commits). */
-	uint64_t gen = atomic_load(&s->gen);
-	struct store_conn *c;
-	int rc = store_read_begin(s, &c, e);
-	if (rc)
-		return rc;
-	/* The bulk thread reads its own uncommitted writes: never cache
-	 * what it counts, nor serve it a total from before them. A commit
-	 * noticed only now (another process's) came after gen was taken:
-	 * this snapshot is newer than gen says, so it is not cached. */
-	if (store_bulk_mine(s) || (key && store_conn_sync(s, c)))
-		key = NULL;
+	const char *rkey = rank_key(a, f, limit);
+	if ((key || rkey) && !list_cacheable(s, c, state))
+		key = rkey = NULL;
 	sqlite3_stmt *st = NULL;
-	int src;
+	int src, rc = 0;
 	if (total && !(key && count_get(s, key, gen, f->not_after, total))) {
 		/* buf_puts, not printf: formatting long SQL text was a
 		 * visible share of a list's CPU time. */
@@ -316,7 +556,7 @@ int store_article_list(store *s, struct arena *a,
 		buf_puts(&sql, where.data);
 		rc = store_stmt(c, sql.data, &st, e);
 		if (rc)
-			goto out;
+			return rc;
 		bind_args(st, &args);
 		src = sqlite3_step(st);
 		if (src == SQLITE_ROW)
@@ -326,40 +566,27 @@ int store_article_list(store *s, struct arena *a,
 		store_stmt_done(c, st);
 		st = NULL;
 		if (rc)
-			goto out;
+			return rc;
 		int64_t until = INT64_MAX;
-		if (key && f->not_after) {
-			/* The next publish_at beyond not_after: until then
-			 * the total stays what it is (no write aside). */
-			buf_clear(&sql);
-			buf_puts(&sql,
-				 "SELECT MIN(a.publish_at) FROM articles a");
-			buf_puts(&sql, base.data);
-			buf_puts(&sql, base.len ? " AND " : " WHERE ");
-			buf_puts(&sql, "a.publish_at > ?");
-			rc = store_stmt(c, sql.data, &st, e);
-			if (rc)
-				goto out;
-			bind_args(st, &base_args);
-			store_bind_int(st, base_args.n + 1, f->not_after);
-			src = sqlite3_step(st);
-			if (src == SQLITE_ROW &&
-			    sqlite3_column_type(st, 0) != SQLITE_NULL)
-				until = sqlite3_column_int64(st, 0);
-			else if (src != SQLITE_ROW)
-				rc = store_db_err(c, src, e, "article count");
-			store_stmt_done(c, st);
-			st = NULL;
-			if (rc)
-				goto out;
-		}
+		/* The next publish_at beyond not_after: until then the total
+		 * stays what it is (no write aside). */
+		if (key && f->not_after &&
+		    (rc = list_next_due(c, a, &base, &base_args, f->not_after,
+					&until, e)))
+			return rc;
 		if (key)
 			count_put(s, key, gen, f->not_after, until, *total);
 	}
 
+	int64_t ids[RANK_MAX];
+	size_t nids;
+	if (rkey && rank_get(s, rkey, gen, f->not_after, ids, &nids))
+		return list_by_ids(c, a, ids, nids, f->with_body, out, n, e);
+
 	buf_clear(&sql);
-	buf_puts(&sql, "SELECT " STORE_ARTICLE_COLUMNS_NOBODY
-		       " FROM articles a LEFT JOIN view_counts v ON "
+	buf_puts(&sql, f->with_body ? "SELECT " STORE_ARTICLE_COLUMNS :
+				      "SELECT " STORE_ARTICLE_COLUMNS_NOBODY);
+	buf_puts(&sql, " FROM articles a LEFT JOIN view_counts v ON "
 		       "v.article_id = a.id");
 	buf_puts(&sql, where.data);
 	buf_puts(&sql, " ORDER BY ");
@@ -368,25 +595,105 @@ int store_article_list(store *s, struct arena *a,
 	buf_puts(&sql, "a.publish_at DESC, a.id DESC LIMIT ? OFFSET ?");
 	rc = store_stmt(c, sql.data, &st, e);
 	if (rc)
-		goto out;
+		return rc;
 	bind_args(st, &args);
 	store_bind_int(st, args.n + 1, (int64_t)limit);
 	store_bind_int(st, args.n + 2, (int64_t)f->offset);
-	*out = arena_alloc(a, limit * sizeof **out);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW)
-		store_article_row(a, st, &(*out)[(*n)++]);
+		store_article_row(a, st, &out[(*n)++]);
 	if (src != SQLITE_DONE)
 		rc = store_db_err(c, src, e, "article list");
 	store_stmt_done(c, st);
-	st = NULL;
-	if (rc == 0 && !f->no_relations)
-		rc = store_article_relations(c, a, *out, *n, e);
-out:
-	store_stmt_done(c, st);
-	store_read_end(s, c);
-	if (rc) {
-		*out = NULL;
-		*n = 0;
+	if (rc == 0 && rkey) {
+		/* Holds until an article comes due or a ranked one leaves
+		 * the window (publish_at < not_after - w). */
+		int64_t until, w = f->not_after - f->published_after;
+		rc = list_next_due(c, a, &base, &base_args, f->not_after,
+				   &until, e);
+		for (size_t i = 0; rc == 0 && i < *n; i++) {
+			int64_t leaves = out[i].publish_at + w + 1;
+			if (leaves < until)
+				until = leaves;
+		}
+		if (rc == 0)
+			rank_put(s, rkey, gen, f->not_after, until, out, *n);
 	}
+	return rc;
+}
+
+/* Authors and tags (or authors alone, or nothing) of arts[0..n) as f
+ * asks. */
+static int list_relations(struct store_conn *c, struct arena *a,
+			  const struct store_article_filter *f,
+			  struct store_article *arts, size_t n, struct err *e)
+{
+	if (f->no_relations)
+		return 0;
+	return f->no_tags ? list_authors(c, a, arts, n, e) :
+			    store_article_relations(c, a, arts, n, e);
+}
+
+int store_article_list(store *s, struct arena *a,
+		       const struct store_article_filter *f,
+		       struct store_article **out, size_t *n, size_t *total,
+		       struct err *e)
+{
+	struct store_article_lists one = {.f = *f, .want_total = total != NULL};
+	int rc = store_article_lists(s, a, &one, 1, e);
+	*out = one.arts;
+	*n = one.n;
+	if (total)
+		*total = one.total;
+	return rc;
+}
+
+int store_article_lists(store *s, struct arena *a,
+			struct store_article_lists *lists, size_t nl,
+			struct err *e)
+{
+	size_t room = 0;
+	for (size_t i = 0; i < nl; i++) {
+		lists[i].arts = NULL;
+		lists[i].n = 0;
+		lists[i].total = 0;
+		room += list_limit(&lists[i].f);
+	}
+	/* Before the snapshot: the data read is at least this new
+	 * (list_cacheable catches another process's commits). */
+	uint64_t gen = atomic_load(&s->gen);
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	/* One array for all: lists that load their relations alike load
+	 * them in one query. */
+	struct store_article *all = arena_alloc(a, room * sizeof *all);
+	size_t used = 0;
+	int state = 0;
+	for (size_t i = 0; i < nl && rc == 0; i++) {
+		struct store_article_lists *l = &lists[i];
+		l->arts = all + used;
+		rc = list_run(s, c, a, &l->f, gen, &state, l->arts, &l->n,
+			      l->want_total ? &l->total : NULL, e);
+		used += l->n; /* the next list's rows follow these */
+	}
+	/* Relations for runs of lists that ask for the same ones. */
+	for (size_t i = 0; i < nl && rc == 0;) {
+		size_t j = i + 1, cnt = lists[i].n;
+		while (j < nl &&
+		       lists[j].f.no_relations == lists[i].f.no_relations &&
+		       lists[j].f.no_tags == lists[i].f.no_tags) {
+			cnt += lists[j].n;
+			j++;
+		}
+		rc = list_relations(c, a, &lists[i].f, lists[i].arts, cnt, e);
+		i = j;
+	}
+	store_read_end(s, c);
+	if (rc)
+		for (size_t i = 0; i < nl; i++) {
+			lists[i].arts = NULL;
+			lists[i].n = 0;
+		}
 	return rc;
 }

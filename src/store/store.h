@@ -351,6 +351,8 @@ struct store_article_filter {
 	int order_by_views;   /* 1: most read first, else newest first */
 	int no_relations;     /* 1: leave authors and tags empty (saves two
 			       * queries when only ids, slugs, titles count) */
+	int no_tags;          /* 1: authors only, tags left empty (cards
+			       * show no tags: saves the costlier query) */
 	int with_body;        /* 1: body_md and body_html too (full-text
 			       * feeds: saves reading each article again) */
 	size_t offset;        /* rows to skip */
@@ -367,6 +369,23 @@ int store_article_list(store *s, struct arena *a,
 		       const struct store_article_filter *f,
 		       struct store_article **out, size_t *n, size_t *total,
 		       struct err *e);
+
+/* One list of store_article_lists: f in, the rest out. */
+struct store_article_lists {
+	struct store_article_filter f; /* what to list */
+	int want_total;                /* 1: count every match in total */
+	struct store_article *arts;    /* the rows (arena memory) */
+	size_t n;                      /* rows */
+	size_t total;                  /* matches, when want_total */
+};
+
+/* Several store_article_list at once, in one read transaction (one
+ * snapshot, one begin and end instead of one per list) and with the
+ * authors of lists that ask for the same relations in one query: a home
+ * page shows a dozen lists. 0, or the first error (every list empty). */
+int store_article_lists(store *s, struct arena *a,
+			struct store_article_lists *lists, size_t n,
+			struct err *e);
 
 /* How many articles match f (offset, limit and order ignored) and the
  * newest of their publish_at and updated_at (0 when none), in one

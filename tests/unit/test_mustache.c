@@ -344,17 +344,24 @@ static void test_escaping(void **state)
 	assert_string_equal(out.data, "a\xEF\xBF\xBD"
 				      "b");
 	/* {{x}} writes exactly what render_escape_html does, on random
-	 * bytes from an alphabet of specials, UTF-8 pieces and bad bytes */
+	 * bytes from an alphabet of specials, UTF-8 pieces, bad bytes and
+	 * NUL; mostly plain letters in the second half of the rounds, so
+	 * that runs of 8 plain bytes (checked a word at a time) meet every
+	 * special at every offset */
 	static const char alpha[] =
 		"a <>&\"'\xD0\xB0\xE2\x82\xAC\xF0\x9F\x98\x80"
-		"\xC0\xFF\x80\xED\xA0";
+		"\xC0\xFF\x80\xED\xA0\x00\x7f";
 	unsigned seed = 12345;
-	for (int round = 0; round < 2000; round++) {
-		char str[40];
-		size_t n = (size_t)(round % 40);
+	for (int round = 0; round < 4000; round++) {
+		char str[80];
+		size_t n = (size_t)(round % 80);
+		int plain = round >= 2000;
 		for (size_t i = 0; i < n; i++) {
 			seed = seed * 1103515245u + 12345u;
-			str[i] = alpha[(seed >> 16) % (sizeof alpha - 1)];
+			str[i] =
+				plain && (seed >> 8) % 8 ?
+					'x' :
+					alpha[(seed >> 16) % (sizeof alpha - 1)];
 		}
 		render_obj_set(d, "x", render_strn_new(a, str, n));
 		struct buf want;

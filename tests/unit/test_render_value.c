@@ -2,7 +2,8 @@
  * test_render_value.c - the template value tree (render/value.h):
  * insertion order, replacement, the hash index of large objects, string
  * ownership, truthiness; and the JSON escaper the tree's strings go
- * through in JSON-LD and the API.
+ * through in JSON-LD and the API, with the XML and URL escapers: their
+ * run-copying forms against byte-at-a-time references.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,123 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Byte-at-a-time references: what the escapers gave before they
+ * copied runs (and before XML checked 8 bytes at a time). */
+static void ref_xml(struct buf *b, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if (c >= 0x80) {
+			size_t l = render_utf8_len(p + i, n - i);
+			if (l) {
+				buf_append(b, p + i, l);
+				i += l;
+			} else {
+				buf_puts(b, "\xEF\xBF\xBD");
+				i++;
+			}
+			continue;
+		}
+		switch (c) {
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '"':
+			buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			buf_puts(b, "&apos;");
+			break;
+		default:
+			if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+				buf_putc(b, (char)c);
+		}
+		i++;
+	}
+}
+
+static void ref_url(struct buf *b, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			buf_putc(b, (char)c);
+		else
+			buf_printf(b, "%%%02X", c);
+	}
+}
+
+/* Every special byte, valid and broken UTF-8, at every offset from an
+ * 8-byte boundary, inside runs of plain text. */
+static void test_escape_runs(void **state)
+{
+	(void)state;
+	struct arena *a = arena_new(0);
+	static const char *const specials[] = {
+		"&",
+		"<",
+		">",
+		"\"",
+		"'",
+		"\t",
+		"\n",
+		"\r",
+		"\x01",
+		"\x1f",
+		"\x7f",
+		"\xff",
+		"\xc3",
+		"\xc3\xa9",
+		"\xd0\x9c",
+		"\xe2\x80\xa8",
+		"\xf0\x9f\x98\x80",
+		"\xed\xa0\x80",
+		"%",
+		"~",
+		"/",
+		" ",
+	};
+	for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+		for (size_t off = 0; off < 20; off++) {
+			char in[64];
+			size_t sl = strlen(specials[k]);
+			memset(in, 'a', sizeof in);
+			memcpy(in + off, specials[k], sl);
+			memcpy(in + off + sl + 3, specials[k], sl);
+			size_t n = off + 2 * sl + 3 + (off % 11);
+			const unsigned char *u = (const unsigned char *)in;
+			struct buf got, want;
+			buf_init(&got, a);
+			buf_init(&want, a);
+			render_escape_xml(&got, in, n);
+			ref_xml(&want, u, n);
+			assert_int_equal(got.len, want.len);
+			assert_memory_equal(got.data, want.data, got.len);
+			buf_clear(&got);
+			buf_clear(&want);
+			render_escape_url(&got, in, n);
+			ref_url(&want, u, n);
+			assert_string_equal(got.data, want.data);
+		}
+	/* a NUL inside: XML drops it, URL escapes it */
+	struct buf b;
+	buf_init(&b, a);
+	render_escape_xml(&b, "ab\0cdefghij<", 13);
+	assert_string_equal(b.data, "abcdefghij&lt;");
+	buf_clear(&b);
+	render_escape_url(&b, "a\0b", 3);
+	assert_string_equal(b.data, "a%00b");
+	arena_free(a);
+}
 
 /* JSON escaping (render/escape.c): runs of plain text copied whole,
  * every special character escaped at any place in a run. */
@@ -38,6 +156,10 @@ static void test_escape_json(void **state)
 		{"\x01\x1f\x7f~", "\\u0001\\u001f\\u007f~"},
 		{"Мир <b> \xe2\x80\xa8 end", "Мир \\u003cb> \\u2028 end"},
 		{"bad \xff byte", "bad \\ufffd byte"},
+		/* runs of valid UTF-8 end at a broken sequence */
+		{"Мир\xffмир", "Мир\\ufffdмир"},
+		{"é\xc3", "é\\ufffd"},
+		{"\xe2\x80\xa9Мир\xe2\x80\xa8", "\\u2029Мир\\u2028"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct buf b;
@@ -188,6 +310,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_json),
+		cmocka_unit_test(test_escape_runs),
 		cmocka_unit_test(test_obj_order_and_replace),
 		cmocka_unit_test(test_obj_large),
 		cmocka_unit_test(test_strings),
