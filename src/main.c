@@ -277,12 +277,15 @@ static int cmd_init(int argc, char **argv)
 			       "printed once; '-' reads it from stdin.\n\n%s",
 			       main_common_help);
 			return 0;
-		} else
+		} else {
+			main_opts_free(&o);
 			return 2;
+		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "gazette init: unexpected argument '%s'\n",
 			argv[optind]);
+		main_opts_free(&o);
 		return 2;
 	}
 	main_config(&o);
@@ -330,11 +333,13 @@ static int cmd_serve(int argc, char **argv)
 			       main_common_help);
 			return 0;
 		}
+		main_opts_free(&o);
 		return 2;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "gazette serve: unexpected argument '%s'\n",
 			argv[optind]);
+		main_opts_free(&o);
 		return 2;
 	}
 	struct timespec t0;
@@ -472,6 +477,7 @@ static int cmd_demo(int argc, char **argv)
 			if (errno || *end || articles < 1 || articles > 10000000) {
 				fprintf(stderr, "gazette demo: --articles: expected "
 						"a number from 1 to 10000000\n");
+				main_opts_free(&o);
 				return 2;
 			}
 		} else if (c == OPT_INDEX) {
@@ -488,8 +494,10 @@ static int cmd_demo(int argc, char **argv)
 			       "afterwards).\n\n%s",
 			       main_common_help);
 			return 0;
-		} else
+		} else {
+			main_opts_free(&o);
 			return 2;
+		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "gazette demo: unexpected argument '%s'\n",
@@ -588,6 +596,7 @@ static int cmd_reindex(int argc, char **argv)
 			       main_common_help);
 			return 0;
 		} else {
+			main_opts_free(&o);
 			return 2;
 		}
 	}
@@ -631,7 +640,9 @@ static int cmd_reindex(int argc, char **argv)
 static int main_media_crops(int *failed)
 {
 	char *mdir = config_data_path(app->cfg, "media");
-	struct arena *a = arena_new(0);
+	/* a: a page of the library; ia: one image (its original can be
+	 * tens of MB: never more than one at a time) */
+	struct arena *a = arena_new(0), *ia = arena_new(0);
 	size_t offset = 0, total = 0, done = 0, seen = 0;
 	int rc = 0;
 	*failed = 0;
@@ -648,12 +659,14 @@ static int main_media_crops(int *failed)
 		}
 		for (size_t i = 0; i < n; i++, seen++) {
 			struct store_media_variant *v;
-			size_t nv;
+			size_t nv, added = 0;
+			arena_reset(ia);
 			media_lock();
-			int r = media_crops_add(a, mdir, &list[i], &v, &nv, &e);
+			int r = media_crops_add(ia, mdir, &list[i], &v, &nv, &e);
 			if (r == 0 && nv)
-				r = store_media_variants_add(
-					app->store, list[i].id, v, nv, &e);
+				r = store_media_variants_add(app->store,
+							     list[i].id, v, nv,
+							     &added, &e);
 			if (r && nv) { /* the store refused: files go too */
 				struct store_media gone = list[i];
 				gone.path = NULL;
@@ -667,10 +680,10 @@ static int main_media_crops(int *failed)
 					(long long)list[i].id, list[i].path,
 					e.msg);
 				(*failed)++;
-			} else if (nv) {
+			} else if (added) {
 				printf("  media %lld: %zu crop%s added\n",
-				       (long long)list[i].id, nv,
-				       nv == 1 ? "" : "s");
+				       (long long)list[i].id, added,
+				       added == 1 ? "" : "s");
 				done++;
 			}
 		}
@@ -680,6 +693,7 @@ static int main_media_crops(int *failed)
 	} while (offset < total);
 	if (rc == 0)
 		printf("crops added to %zu of %zu images\n", done, seen);
+	arena_free(ia);
 	arena_free(a);
 	free(mdir);
 	return rc;
@@ -704,6 +718,7 @@ static int cmd_media(int argc, char **argv)
 			       main_common_help);
 			return 0;
 		}
+		main_opts_free(&o);
 		return 2;
 	}
 	if (optind + 1 != argc || strcmp(argv[optind], "crops") != 0) {
@@ -762,7 +777,7 @@ static int cmd_user(int argc, char **argv)
 		case OPT_NAME: name = optarg; break;
 		case OPT_EMAIL: email = optarg; break;
 		case OPT_HELP: cmd_user_help(); return 0;
-		default: return 2;
+		default: main_opts_free(&o); return 2;
 		}
 	}
 	const char *sub = optind < argc ? argv[optind] : NULL;
@@ -772,12 +787,14 @@ static int cmd_user(int argc, char **argv)
 		     strcmp(sub, "list"))) {
 		fprintf(stderr, "gazette user: expected add, passwd or list "
 				"(see gazette user --help)\n");
+		main_opts_free(&o);
 		return 2;
 	}
 	if ((want_login && !login) || optind + 1 + want_login < argc) {
 		fprintf(stderr, "gazette user %s: %s\n", sub,
 			want_login && !login ? "LOGIN is missing"
 					     : "too many arguments");
+		main_opts_free(&o);
 		return 2;
 	}
 	main_config(&o);

@@ -241,8 +241,10 @@ int media_process(struct arena *a, const char *media_dir, const void *data,
  * has every crop (nothing is read). On any error the files this call
  * wrote are removed again. ERR_NOTFOUND when the original is missing,
  * ERR_INVALID when it does not decode, ERR_IO for the disk or without
- * libvips. Hold media_lock around it and the store write (uploads of a
- * running server write the same folders).
+ * libvips. Hold media_lock around it and the store write (it orders the
+ * threads of one process; a second process doing the same at once writes
+ * the same bytes under the same names, by rename, and
+ * store_media_variants_add records each crop once).
  */
 int media_crops_add(struct arena *a, const char *media_dir,
 		    const struct store_media *m,

@@ -1,10 +1,11 @@
 /*
  * indexer.c - the background search indexer thread (see indexer.h).
  *
- * One loop: a batch while store_search_catch_up says there is more, a
- * timed wait on a condition variable (CLOCK_MONOTONIC, answered at once
- * by stop) when there is not. Errors are logged and retried on the next
- * round; they never stop the server. Not for: anything a request does.
+ * One loop: a batch and a short pause while store_search_catch_up says
+ * there is more, a timed wait on a condition variable (CLOCK_MONOTONIC,
+ * answered at once by stop) when there is not. Errors are logged and
+ * retried after a longer wait; they never stop the server. Not for:
+ * anything a request does.
  */
 #include "newsroom/indexer.h"
 #include "util/log.h"
@@ -15,9 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
 struct newsroom_indexer {
 	store *s;           /* the store it indexes */
@@ -46,29 +45,23 @@ static int indexer_wait(struct newsroom_indexer *ix, int ms)
 	return stop;
 }
 
-static int indexer_stopped(struct newsroom_indexer *ix)
-{
-	pthread_mutex_lock(&ix->mu);
-	int stop = ix->stop;
-	pthread_mutex_unlock(&ix->mu);
-	return stop;
-}
-
 static void *indexer_main(void *arg)
 {
 	struct newsroom_indexer *ix = arg;
-	/* Linux gives each thread its own nice value: below the requests. */
-	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
-		log_warn("search indexer: nice: %s", strerror(errno));
 	uint64_t run = 0; /* articles indexed since the backlog was seen */
+	int wait = ix->interval_ms;
 	do {
-		int more = 1;
-		while (more && !indexer_stopped(ix)) {
+		int more = 1, failed = 0;
+		while (more && !failed) {
 			struct err e = {0};
 			size_t n = 0;
 			if (store_search_catch_up(ix->s, NEWSROOM_INDEXER_BATCH,
 						  &n, &more, &e) != 0) {
-				log_error("search indexer: %s", e.msg);
+				log_error("search indexer: %s (next try in "
+					  "%d s)",
+					  e.msg,
+					  NEWSROOM_INDEXER_BACKOFF_MS / 1000);
+				failed = 1;
 				break;
 			}
 			if (n && !run)
@@ -76,14 +69,18 @@ static void *indexer_main(void *arg)
 					 "that a bulk load left for later");
 			run += n;
 			atomic_fetch_add(&ix->done, n);
+			/* let waiting saves take the write lock */
+			if (more && indexer_wait(ix, NEWSROOM_INDEXER_PAUSE_MS))
+				return NULL;
 		}
-		if (!more && run) {
+		if (!failed && !more && run) {
 			log_info("search indexer: %llu articles indexed, the "
 				 "search index is complete",
 				 (unsigned long long)run);
 			run = 0;
 		}
-	} while (!indexer_wait(ix, ix->interval_ms));
+		wait = failed ? NEWSROOM_INDEXER_BACKOFF_MS : ix->interval_ms;
+	} while (!indexer_wait(ix, wait));
 	return NULL;
 }
 

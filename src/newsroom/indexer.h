@@ -6,10 +6,13 @@
  * `gazette demo --articles N` does, because tokenizing and stemming are
  * two thirds of its cost). A thread of the server looks for such a
  * backlog every few seconds and, while there is one, indexes it in small
- * transactions (store_search_catch_up), at a lower CPU priority than the
- * request threads: readers and editors come first, search completeness
- * follows within minutes. It also catches up with a backlog left by a
- * process that ran while the server was up.
+ * transactions (store_search_catch_up) with a pause after each: an
+ * editor's save waits for one batch at most (about 20 ms), and the
+ * thread takes about half of one core. It is not given a lower CPU
+ * priority: it holds the write lock while it works, and a starved holder
+ * would make every save wait (seconds, on a busy machine). Search
+ * completeness follows within minutes. It also catches up with a backlog
+ * left by a process that ran while the server was up.
  *
  * Not here: the index itself (store), a full rebuild (`gazette reindex`).
  */
@@ -24,8 +27,10 @@
 
 struct newsroom_indexer; /* opaque; one running thread */
 
-#define NEWSROOM_INDEXER_INTERVAL_MS 2000 /* look for a backlog this often */
-#define NEWSROOM_INDEXER_BATCH       100  /* articles per transaction */
+#define NEWSROOM_INDEXER_INTERVAL_MS 2000  /* look for a backlog this often */
+#define NEWSROOM_INDEXER_BATCH       25    /* articles per transaction */
+#define NEWSROOM_INDEXER_PAUSE_MS    20    /* after each batch */
+#define NEWSROOM_INDEXER_BACKOFF_MS  30000 /* after an error */
 
 /* Start the thread on s, looking for a backlog every interval_ms (0:
  * NEWSROOM_INDEXER_INTERVAL_MS). s must outlive it; stop it with

@@ -64,8 +64,20 @@ struct store {
 	_Atomic uint64_t gen; /* store_generation: writes ended so far + 1 */
 	struct store_count_cache *counts; /* list totals by WHERE and
 					   * generation (sqlite_article_list.c) */
-	int bulk_unsynced; /* a bulk commit skipped syncs: store_close syncs */
+	struct store_ckpt *ckpt; /* bulk checkpoints (sqlite_checkpoint.c),
+				  * NULL until the first bulk load */
 };
+
+/* ---- bulk checkpoints (sqlite_checkpoint.c) ------------------------- */
+
+/* Under wmu, before a bulk transaction: the writer stops checkpointing
+ * (the thread does; started here the first time). */
+void store_ckpt_bulk_begin(store *s);
+/* Under wmu, after the bulk transaction ended: the writer checkpoints
+ * again, and the thread checkpoints what the bulk load wrote. */
+void store_ckpt_bulk_end(store *s);
+/* Stop the thread after its last checkpoint, close its connection. */
+void store_ckpt_free(store *s);
 
 /* ---- statements (sqlite.c) ------------------------------------------ */
 

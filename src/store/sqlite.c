@@ -34,14 +34,11 @@
 #include "util/log.h"
 #include "util/xmalloc.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static int bulk_mine(store *s);
 
@@ -328,19 +325,11 @@ void store_close(store *s)
 		return;
 	if (s->writer && bulk_mine(s))
 		store_bulk_rollback(s);
+	store_ckpt_free(s);
 	for (int i = 0; i < STORE_MAX_READERS; i++)
 		conn_free(s->all[i]);
 	conn_free(s->writer);
-	/* The last close checkpointed, but syncs only when it copied pages:
-	 * what bulk commits copied unsynced is made durable here. */
-	if (s->bulk_unsynced && !s->memory) {
-		int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) != 0)
-			log_warn("store %s: sync after a bulk load: %s", s->path,
-				 strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	}
+
 	store_count_cache_free(s->counts);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
@@ -531,15 +520,11 @@ int store_bulk_begin(store *s, struct err *e)
 		return err_set(e, ERR_INVALID,
 			       "store: bulk transaction already open");
 	pthread_mutex_lock(&s->wmu);
-	/* No syncs inside a bulk load (see store.h): the checkpoints its
-	 * commits run would wait for the disk, which at 100,000 articles
-	 * per edition was half the wall time. bulk_end turns them back on,
-	 * so the next checkpoint (at the latest the one of store_close)
-	 * syncs everything. */
-	store_exec(s->writer, "PRAGMA synchronous=OFF", NULL);
+	/* Checkpoints of the load on their own thread (see there). */
+	store_ckpt_bulk_begin(s);
 	int rc = store_exec(s->writer, "BEGIN IMMEDIATE", e);
 	if (rc) {
-		store_exec(s->writer, "PRAGMA synchronous=NORMAL", NULL);
+		store_ckpt_bulk_end(s);
 		pthread_mutex_unlock(&s->wmu);
 		return rc;
 	}
@@ -559,8 +544,7 @@ static void bulk_end(store *s)
 	s->bulk = 0;
 	pthread_mutex_unlock(&s->mu);
 	arena_reset(s->writer->scratch);
-	store_exec(s->writer, "PRAGMA synchronous=NORMAL", NULL);
-	s->bulk_unsynced = 1;
+	store_ckpt_bulk_end(s);
 	pthread_mutex_unlock(&s->wmu);
 }
 

@@ -47,8 +47,10 @@ static int media_variants_insert(struct store_conn *c, int64_t id,
 
 int store_media_variants_add(store *s, int64_t id,
 			     const struct store_media_variant *v, size_t n,
-			     struct err *e)
+			     size_t *added, struct err *e)
 {
+	if (added)
+		*added = 0;
 	if (n && !v)
 		return err_set(e, ERR_INVALID, "media: variants: missing");
 	struct store_conn *c;
@@ -66,9 +68,37 @@ int store_media_variants_add(store *s, int64_t id,
 		else if (src != SQLITE_ROW)
 			rc = store_db_err(c, src, e, "media %" PRId64, id);
 	}
-	if (rc == 0)
-		rc = media_variants_insert(c, id, v, n, e);
-	return store_write_end(s, c, rc, e);
+	/* A crop already recorded (another run made it meanwhile) is
+	 * skipped: one row per aspect. */
+	size_t k = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int have = 0;
+		if (v[i].aspect && *v[i].aspect) {
+			rc = store_stmt(c,
+					"SELECT 1 FROM media_variants WHERE "
+					"media_id = ?1 AND aspect = ?2",
+					&st, e);
+			if (rc)
+				break;
+			store_bind_int(st, 1, id);
+			store_bind_text(st, 2, v[i].aspect);
+			int src = sqlite3_step(st);
+			store_stmt_done(c, st);
+			if (src != SQLITE_ROW && src != SQLITE_DONE)
+				rc = store_db_err(c, src, e,
+						  "media %" PRId64 " crops",
+						  id);
+			have = src == SQLITE_ROW;
+		}
+		if (rc == 0 && !have) {
+			rc = media_variants_insert(c, id, &v[i], 1, e);
+			k++;
+		}
+	}
+	rc = store_write_end(s, c, rc, e);
+	if (rc == 0 && added)
+		*added = k;
+	return rc;
 }
 
 int store_media_add(store *s, struct store_media *m, struct err *e)

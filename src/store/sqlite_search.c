@@ -1072,15 +1072,23 @@ static int search_backlog_next(struct store_conn *c, int64_t *idx, char *ed,
 	if (rc)
 		return rc;
 	int src = sqlite3_step(st);
+	int too_long = 0;
 	if (src == SQLITE_ROW) {
 		*idx = sqlite3_column_int64(st, 0);
-		snprintf(ed, n, "%s", (const char *)sqlite3_column_text(st, 1));
+		too_long = (size_t)snprintf(ed, n, "%s",
+					    (const char *)sqlite3_column_text(
+						    st, 1)) >= n;
 		*after = sqlite3_column_int64(st, 2);
 		src = SQLITE_DONE;
 	}
 	store_stmt_done(c, st);
 	if (src != SQLITE_DONE)
 		return store_db_err(c, src, e, "search backlog");
+	if (too_long)
+		return err_set(e, ERR_INVALID,
+			       "search backlog: index %" PRId64
+			       ": edition code longer than %zu bytes",
+			       *idx, n - 1);
 	return 0;
 }
 

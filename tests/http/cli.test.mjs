@@ -211,6 +211,17 @@ test('demo --articles makes a working site: listed, readable, searchable, in fee
   fs.rmSync(dir, { recursive: true });
 });
 
+test('an unknown option stops every command with status 2 (and leaks nothing)', () => {
+  for (const cmd of [['init'], ['serve'], ['demo'], ['reindex'], ['media', 'crops'], ['user', 'list']]) {
+    const r = runCli([...cmd, '--data', '/nonexistent-gazette-dir', '--no-such-option']);
+    assert.equal(r.status, 2, `${cmd.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /LeakSanitizer|AddressSanitizer/);
+  }
+  const r = runCli(['demo', '--data', '/nonexistent-gazette-dir', '--articles', 'many']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.doesNotMatch(r.stderr, /LeakSanitizer/);
+});
+
 test('serve indexes what demo --articles left for later, in the background', async () => {
   const dir = tmpdir();
   assert.equal(runCli(['init', '--data', dir, '--password', 'admin-pass-123']).status, 0);

@@ -490,11 +490,26 @@ test('gazette media crops gives older uploads the crops they lack, and only thos
   sql(`DELETE FROM media_variants WHERE media_id = ${a.json.id} AND aspect != ''`);
   sql(`DELETE FROM media_variants WHERE media_id = ${b.json.id} AND aspect IN ('16:9', '4:3')`);
 
-  let r = spawnSync(gazetteBin, ['media', 'crops', '--data', srv.dataDir], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`media ${a.json.id}: 3 crops added`));
-  assert.match(r.stdout, new RegExp(`media ${b.json.id}: 2 crops added`));
-  assert.match(r.stdout, /crops added to 2 of \d+ images/);
+  // two runs at once: each crop is recorded once
+  const run = () => new Promise((resolve) => {
+    const p = spawn(gazetteBin, ['media', 'crops', '--data', srv.dataDir]);
+    let stdout = '', stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    p.stderr.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+  const [r1, r2] = await Promise.all([run(), run()]);
+  assert.equal(r1.status, 0, r1.stderr);
+  assert.equal(r2.status, 0, r2.stderr);
+  const both = r1.stdout + r2.stdout;
+  // a's three crops and b's two, told once over the two runs
+  const told = (id) => [...both.matchAll(new RegExp(`media ${id}: (\\d) crops? added`, 'g'))]
+    .reduce((sum, m) => sum + Number(m[1]), 0);
+  assert.equal(told(a.json.id), 3, both);
+  assert.equal(told(b.json.id), 2, both);
+  assert.equal(sql(`SELECT count(*) FROM media_variants WHERE media_id IN (${a.json.id}, ${b.json.id}) AND aspect != ''`), '6');
+  assert.equal(sql(`SELECT count(*) FROM (SELECT media_id, aspect FROM media_variants WHERE aspect != '' GROUP BY 1, 2 HAVING count(*) > 1)`), '0');
+  let r;
   assert.deepEqual(await cropsOf(a.json.id), before); // the running server sees them
   assert.deepEqual((await cropsOf(b.json.id)).sort(), ['16:9 500x281', '1:1 500x500', '4:3 500x375']);
   for (const f of gone) assert.ok(fs.existsSync(path.join(srv.dataDir, 'media', f)), f);
