@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,7 +23,6 @@ struct newsroom_indexer {
 	pthread_mutex_t mu; /* guards stop */
 	pthread_cond_t cv;  /* signalled by stop */
 	int stop;           /* 1: leave the loop */
-	atomic_ullong done; /* articles indexed */
 	pthread_t thread;
 };
 
@@ -68,7 +66,6 @@ static void *indexer_main(void *arg)
 				log_info("search indexer: indexing articles "
 					 "that a bulk load left for later");
 			run += n;
-			atomic_fetch_add(&ix->done, n);
 			/* let waiting saves take the write lock */
 			if (more && indexer_wait(ix, NEWSROOM_INDEXER_PAUSE_MS))
 				return NULL;
@@ -91,7 +88,6 @@ int newsroom_indexer_start(store *s, int interval_ms,
 	ix->s = s;
 	ix->interval_ms = interval_ms > 0 ? interval_ms :
 					    NEWSROOM_INDEXER_INTERVAL_MS;
-	atomic_init(&ix->done, 0);
 	pthread_mutex_init(&ix->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -122,9 +118,4 @@ void newsroom_indexer_stop(struct newsroom_indexer *ix)
 	pthread_cond_destroy(&ix->cv);
 	pthread_mutex_destroy(&ix->mu);
 	free(ix);
-}
-
-uint64_t newsroom_indexer_done(struct newsroom_indexer *ix)
-{
-	return (uint64_t)atomic_load(&ix->done);
 }

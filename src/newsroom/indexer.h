@@ -42,7 +42,4 @@ int newsroom_indexer_start(store *s, int interval_ms,
 /* Stop and free the thread (NULL: nothing). */
 void newsroom_indexer_stop(struct newsroom_indexer *ix);
 
-/* Articles indexed by the thread so far (for tests and the log). */
-uint64_t newsroom_indexer_done(struct newsroom_indexer *ix);
-
 #endif
