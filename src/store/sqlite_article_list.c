@@ -51,12 +51,18 @@
 #define COUNT_CACHE_SLOTS   256
 #define COUNT_CACHE_MAX_KEY 512
 
-struct store_count_slot {
+/* What a kept total or ranking is for, and until when it holds. */
+struct cache_head {
 	uint64_t hash; /* of key; 0: empty */
-	char *key;     /* WHERE text and bound values (heap) */
-	uint64_t gen;  /* store generation it was counted at */
-	int64_t from;  /* not_after it was counted with */
-	int64_t until; /* next publish_at after `from`, or INT64_MAX */
+	char *key;     /* WHERE text and bound values, for a ranking also
+			* window and limit (heap) */
+	uint64_t gen;  /* store generation it was made at */
+	int64_t from;  /* not_after it was made with */
+	int64_t until; /* first not_after it no longer holds for */
+};
+
+struct store_count_slot {
+	struct cache_head head; /* until: next publish_at after `from` */
 	size_t total;
 };
 
@@ -65,12 +71,8 @@ struct store_count_slot {
 #define RANK_MAX         20 /* longest list whose ranking is kept */
 
 struct store_rank_slot {
-	uint64_t hash; /* of key; 0: empty */
-	char *key;     /* WHERE text, bound values, window, limit (heap) */
-	uint64_t gen;  /* store generation it was ranked at */
-	int64_t from;  /* not_after it was ranked with */
-	int64_t until; /* first not_after it no longer holds for */
-	size_t n;      /* ids used */
+	struct cache_head head;
+	size_t n;              /* ids used */
 	int64_t ids[RANK_MAX]; /* the list, in order */
 };
 
@@ -85,9 +87,9 @@ void store_count_cache_free(struct store_count_cache *cc)
 	if (!cc)
 		return;
 	for (size_t i = 0; i < COUNT_CACHE_SLOTS; i++)
-		free(cc->slots[i].key);
+		free(cc->slots[i].head.key);
 	for (size_t i = 0; i < RANK_CACHE_SLOTS; i++)
-		free(cc->ranks[i].key);
+		free(cc->ranks[i].head.key);
 	pthread_mutex_destroy(&cc->mu);
 	free(cc);
 }
@@ -201,6 +203,38 @@ static uint64_t count_hash(const char *s)
 	return h ? h : 1;
 }
 
+/* 1 when hd is kept for key (hash h) at generation gen and holds for
+ * not_after. Under the cache's mutex. */
+static int head_holds(const struct cache_head *hd, uint64_t h, const char *key,
+		      uint64_t gen, int64_t not_after)
+{
+	return hd->hash == h && hd->gen == gen && !strcmp(hd->key, key) &&
+	       not_after >= hd->from && not_after < hd->until;
+}
+
+/* Take hd for key (hash h), made at generation gen for not_after and
+ * holding until `until`; 0 when a newer generation holds it (left
+ * alone). *old gets a key the caller frees after the mutex. Under the
+ * cache's mutex. */
+static int head_claim(struct cache_head *hd, uint64_t h, const char *key,
+		      uint64_t gen, int64_t not_after, int64_t until,
+		      char **old)
+{
+	*old = NULL;
+	/* A newer generation never gives way to an older one. */
+	if (hd->hash && hd->gen > gen)
+		return 0;
+	if (!(hd->hash == h && !strcmp(hd->key, key))) {
+		*old = hd->key;
+		hd->key = xstrdup(key);
+		hd->hash = h;
+	}
+	hd->gen = gen;
+	hd->from = not_after;
+	hd->until = until;
+	return 1;
+}
+
 /* 1 and *total when a total for key counted at generation gen is kept
  * and still holds for not_after (see the header). */
 static int count_get(store *s, const char *key, uint64_t gen, int64_t not_after,
@@ -213,8 +247,7 @@ static int count_get(store *s, const char *key, uint64_t gen, int64_t not_after,
 	struct store_count_slot *sl = &cc->slots[h % COUNT_CACHE_SLOTS];
 	int ok = 0;
 	pthread_mutex_lock(&cc->mu);
-	if (sl->hash == h && sl->gen == gen && !strcmp(sl->key, key) &&
-	    not_after >= sl->from && not_after < sl->until) {
+	if (head_holds(&sl->head, h, key, gen, not_after)) {
 		*total = sl->total;
 		ok = 1;
 	}
@@ -230,24 +263,12 @@ static void count_put(store *s, const char *key, uint64_t gen,
 		return;
 	uint64_t h = count_hash(key);
 	struct store_count_slot *sl = &cc->slots[h % COUNT_CACHE_SLOTS];
-	char *copy = NULL;
+	char *old;
 	pthread_mutex_lock(&cc->mu);
-	/* A newer generation never gives way to an older one. */
-	if (sl->hash && sl->gen > gen) {
-		pthread_mutex_unlock(&cc->mu);
-		return;
-	}
-	if (!(sl->hash == h && !strcmp(sl->key, key))) {
-		copy = sl->key;
-		sl->key = xstrdup(key);
-		sl->hash = h;
-	}
-	sl->gen = gen;
-	sl->from = not_after;
-	sl->until = until;
-	sl->total = total;
+	if (head_claim(&sl->head, h, key, gen, not_after, until, &old))
+		sl->total = total;
 	pthread_mutex_unlock(&cc->mu);
-	free(copy);
+	free(old);
 }
 
 /* 1 with ids[0..*n) when a ranking for key made at generation gen is
@@ -262,8 +283,7 @@ static int rank_get(store *s, const char *key, uint64_t gen, int64_t not_after,
 	struct store_rank_slot *sl = &cc->ranks[h % RANK_CACHE_SLOTS];
 	int ok = 0;
 	pthread_mutex_lock(&cc->mu);
-	if (sl->hash == h && sl->gen == gen && !strcmp(sl->key, key) &&
-	    not_after >= sl->from && not_after < sl->until) {
+	if (head_holds(&sl->head, h, key, gen, not_after)) {
 		memcpy(ids, sl->ids, sl->n * sizeof *ids);
 		*n = sl->n;
 		ok = 1;
@@ -280,25 +300,15 @@ static void rank_put(store *s, const char *key, uint64_t gen, int64_t not_after,
 		return;
 	uint64_t h = count_hash(key);
 	struct store_rank_slot *sl = &cc->ranks[h % RANK_CACHE_SLOTS];
-	char *copy = NULL;
+	char *old;
 	pthread_mutex_lock(&cc->mu);
-	if (sl->hash && sl->gen > gen) {
-		pthread_mutex_unlock(&cc->mu);
-		return;
+	if (head_claim(&sl->head, h, key, gen, not_after, until, &old)) {
+		sl->n = n;
+		for (size_t i = 0; i < n; i++)
+			sl->ids[i] = arts[i].id;
 	}
-	if (!(sl->hash == h && !strcmp(sl->key, key))) {
-		copy = sl->key;
-		sl->key = xstrdup(key);
-		sl->hash = h;
-	}
-	sl->gen = gen;
-	sl->from = not_after;
-	sl->until = until;
-	sl->n = n;
-	for (size_t i = 0; i < n; i++)
-		sl->ids[i] = arts[i].id;
 	pthread_mutex_unlock(&cc->mu);
-	free(copy);
+	free(old);
 }
 
 /* Key of a most-read ranking over window w (see the header), or NULL
