@@ -1151,90 +1151,12 @@ static void put_double(struct buf *out, double d)
 	buf_puts(out, tmp);
 }
 
-/*
- * render_escape_html, faster: runs that need no change (ASCII but
- * & < > " ' NUL, and valid UTF-8 sequences) are appended in one piece and
- * only the other bytes go through the escaper, one at a time. Same output,
- * since the escaper also works byte by byte and a cut before an ASCII byte
- * or a valid sequence never splits one. Escaping is most of the render
- * time of a page, so this matters.
- */
-/* Per byte: 1 = ASCII that HTML text and attributes take as is;
- * 2 = may start a UTF-8 sequence; 0 = needs the escaper (NUL & " ' < >). */
-/* clang-format off */
-static const unsigned char html_plain[256] = {
-	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 00 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 10 */
-	1, 1, 0, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, /* 20 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, /* 30 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 40 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 50 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 60 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 70 */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 80 */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 90 */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* a0 */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* b0 */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* c0 */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* d0 */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* e0 */
-	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* f0 */
-};
-/* clang-format on */
-
-/* Nonzero when one of the 8 bytes of w is zero (the classic bit trick:
- * exact about whether, not about which). */
-static inline uint64_t swar_zero(uint64_t w)
-{
-	return (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
-}
-
-/* 1 when the 8 bytes at p are all plain ASCII for HTML (html_plain 1). */
-static inline int plain8(const unsigned char *p)
-{
-	const uint64_t ones = 0x0101010101010101ull;
-	uint64_t w;
-	memcpy(&w, p, 8);
-	if (w & 0x8080808080808080ull)
-		return 0;
-	return !(swar_zero(w) | swar_zero(w ^ (ones * '&')) |
-		 swar_zero(w ^ (ones * '<')) | swar_zero(w ^ (ones * '>')) |
-		 swar_zero(w ^ (ones * '"')) | swar_zero(w ^ (ones * '\'')));
-}
-
-static void put_escaped(struct buf *out, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, run = 0;
-	while (i < len) {
-		/* Eight plain ASCII bytes at a time: most text is. */
-		while (i + 8 <= len && plain8(p + i))
-			i += 8;
-		if (i >= len)
-			break;
-		unsigned char k = html_plain[p[i]];
-		if (k == 1) {
-			i++;
-			continue;
-		}
-		size_t l = k == 2 ? render_utf8_len(p + i, len - i) : 0;
-		if (l) {
-			i += l;
-			continue;
-		}
-		buf_append(out, s + run, i - run);
-		render_escape_html(out, s + i, 1);
-		run = ++i;
-	}
-	buf_append(out, s + run, len - run);
-}
-
 static void put_val(struct buf *out, const struct render_val *v, int escape)
 {
 	switch (v->type) {
 	case RENDER_STR:
 		if (escape)
-			put_escaped(out, v->u.s, v->len);
+			render_escape_html(out, v->u.s, v->len);
 		else
 			buf_append(out, v->u.s, v->len);
 		break;

@@ -61,6 +61,47 @@ static void ref_xml(struct buf *b, const unsigned char *p, size_t n)
 	}
 }
 
+static void ref_html(struct buf *b, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		if (c >= 0x80) {
+			size_t l = render_utf8_len(p + i, n - i);
+			if (l) {
+				buf_append(b, p + i, l);
+				i += l;
+			} else {
+				buf_puts(b, "\xEF\xBF\xBD");
+				i++;
+			}
+			continue;
+		}
+		switch (c) {
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '"':
+			buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			buf_puts(b, "&#39;");
+			break;
+		case '\0':
+			buf_puts(b, "\xEF\xBF\xBD");
+			break;
+		default:
+			buf_putc(b, (char)c);
+		}
+		i++;
+	}
+}
+
 static void ref_url(struct buf *b, const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -75,7 +116,7 @@ static void ref_url(struct buf *b, const unsigned char *p, size_t n)
 }
 
 /* Every special byte, valid and broken UTF-8, at every offset from an
- * 8-byte boundary, inside runs of plain text. */
+ * 8-byte boundary, inside runs of plain text: XML, URL and HTML. */
 static void test_escape_runs(void **state)
 {
 	(void)state;
@@ -125,6 +166,12 @@ static void test_escape_runs(void **state)
 			render_escape_url(&got, in, n);
 			ref_url(&want, u, n);
 			assert_string_equal(got.data, want.data);
+			buf_clear(&got);
+			buf_clear(&want);
+			render_escape_html(&got, in, n);
+			ref_html(&want, u, n);
+			assert_int_equal(got.len, want.len);
+			assert_memory_equal(got.data, want.data, got.len);
 		}
 	/* a NUL inside: XML drops it, URL escapes it */
 	struct buf b;
@@ -134,6 +181,10 @@ static void test_escape_runs(void **state)
 	buf_clear(&b);
 	render_escape_url(&b, "a\0b", 3);
 	assert_string_equal(b.data, "a%00b");
+	/* HTML replaces it */
+	buf_clear(&b);
+	render_escape_html(&b, "abcdefgh\0ij'", 12);
+	assert_string_equal(b.data, "abcdefgh\xEF\xBF\xBDij&#39;");
 	arena_free(a);
 }
 
