@@ -267,6 +267,23 @@ static int http_route_redirect(struct http_req *r)
 	return 1;
 }
 
+/* 1 when route rt, asked with method, reads the store in one snapshot
+ * (store_read_hold): the reader pages, feeds, sitemaps and API reads.
+ * Not files and health checks (no store reads), nor the streams (long
+ * lived), nor anything that writes (POST, the newsroom): a write inside
+ * a hold would not be seen by the same request's reads. */
+static int http_route_snapshot(const struct http_route *rt, const char *method)
+{
+	if (rt->role != STORE_ROLE_NONE || strcmp(rt->method, "GET") ||
+	    (strcmp(method, "GET") && strcmp(method, "HEAD")))
+		return 0;
+	return rt->handler != page_static && rt->handler != page_media_file &&
+	       rt->handler != page_healthz && rt->handler != api_live_stream &&
+	       rt->handler != page_live_stream &&
+	       rt->handler != page_live_banner_stream &&
+	       strncmp(rt->pattern, "/newsroom", 9);
+}
+
 int http_route_dispatch(struct http_req *r)
 {
 	const struct config *cfg = app->cfg;
@@ -354,7 +371,20 @@ int http_route_dispatch(struct http_req *r)
 	 * else rendered and stored (http/cache.c says what is cached). */
 	if (http_cache_lookup(r, found))
 		return 0;
+	/* One read transaction for the whole page instead of one per
+	 * store call, taken after the lookup: the cache's purge check
+	 * (r->cache_gen) is older than the snapshot. When it cannot be
+	 * had, each call opens its own, as without it. */
+	int held = 0;
+	if (http_route_snapshot(found, r->method)) {
+		struct err e = {0};
+		held = store_read_hold(app->store, &e) == 0;
+		if (!held)
+			log_error("req %s: read hold: %s", r->id, e.msg);
+	}
 	int rc = found->handler(r);
+	if (held)
+		store_read_release(app->store);
 	if (r->status == 404 && !r->mhd_response && http_route_redirect(r))
 		return 0;
 	http_cache_store(r, found);

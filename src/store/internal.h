@@ -59,8 +59,6 @@ struct store {
 	struct store_conn *free;   /* idle reader connections */
 	struct store_conn *all[STORE_MAX_READERS]; /* every reader opened */
 	int n_readers;                             /* entries used in all[] */
-	int bulk;             /* 1 while a bulk transaction is open */
-	pthread_t bulk_owner; /* thread that opened it */
 	_Atomic uint64_t gen; /* store_generation: writes ended so far + 1 */
 	struct store_count_cache *counts; /* list totals by WHERE and
 					   * generation (sqlite_article_list.c) */
@@ -107,6 +105,10 @@ int store_err_code(int rc);
  * writes). Pair with store_read_end. */
 int store_read_begin(store *s, struct store_conn **c, struct err *e);
 void store_read_end(store *s, struct store_conn *c);
+/* The generation to keep what is read next under: inside a read hold
+ * (store_read_hold) the one taken before the hold's snapshot, else the
+ * current one. Take it before store_read_begin. */
+uint64_t store_read_gen(store *s);
 /* 1 when the calling thread has a bulk transaction open (its reads see
  * its uncommitted writes: nothing they give may be cached). */
 int store_bulk_mine(store *s);
@@ -163,11 +165,17 @@ int store_migrations_latest(void);
 	"a.correction, a.correction_at, COALESCE(v.views, 0)"
 #define STORE_ARTICLE_COLUMNS        STORE_ARTICLE_COLUMNS_("a.body_md, a.body_html")
 #define STORE_ARTICLE_COLUMNS_NOBODY STORE_ARTICLE_COLUMNS_("'', ''")
+/* A reader's copy: body_html without the Markdown source. */
+#define STORE_ARTICLE_COLUMNS_HTML STORE_ARTICLE_COLUMNS_("'', a.body_html")
 
 /* Fill art from a row of STORE_ARTICLE_COLUMNS (authors, tags left
  * empty). Arena memory. */
 void store_article_row(struct arena *a, sqlite3_stmt *st,
 		       struct store_article *art);
+/* Load the authors of arts[0..n) in byline order, in one query, without
+ * tags (cards show no tags). Arena memory. */
+int store_article_authors(struct store_conn *c, struct arena *a,
+			  struct store_article *arts, size_t n, struct err *e);
 /* Load authors and tags of arts[0..n) in two queries (sqlite_article.c).
  * Arena memory. */
 int store_article_relations(struct store_conn *c, struct arena *a,

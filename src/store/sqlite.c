@@ -42,6 +42,23 @@
 
 static int bulk_mine(store *s);
 
+/* The calling thread's read hold (store_read_hold): its store, the
+ * reader connection whose read transaction stays open until
+ * store_read_release (NULL while no hold, or when the hold is a no-op:
+ * an in-memory store, the bulk thread), how many holds are nested, and
+ * the generation taken before its snapshot began. Thread-local: a hold
+ * belongs to one thread, like the connection it keeps. */
+static _Thread_local struct {
+	store *s;
+	struct store_conn *c;
+	int depth;
+	uint64_t gen;
+} store_hold;
+
+/* Set while the calling thread has a bulk transaction open on store s
+ * (store_bulk_begin): bulk_mine without a lock. */
+static _Thread_local store *store_bulk_own;
+
 /* ---- errors --------------------------------------------------------- */
 
 int store_err_code(int rc)
@@ -364,6 +381,11 @@ int store_conn_sync(store *s, struct store_conn *c)
 
 uint64_t store_generation(store *s)
 {
+	/* Inside a hold, the generation its snapshot was taken at: what
+	 * the caller derives from that snapshot must not be kept under a
+	 * newer value (a write of this process that committed since). */
+	if (store_hold.s == s && store_hold.c)
+		return store_hold.gen;
 	/* A commit by another process (a CLI next to `serve`) moves
 	 * nothing here by itself: one cheap statement on a reader notices
 	 * it. The in-process writer bumps gen itself after committing. */
@@ -375,13 +397,18 @@ uint64_t store_generation(store *s)
 	return atomic_load(&s->gen);
 }
 
-/* 1 when the calling thread has a bulk transaction open. */
+/* 1 when the calling thread has a bulk transaction open. Only that
+ * thread sets or clears its store_bulk_own, so no lock is needed. */
 static int bulk_mine(store *s)
 {
-	pthread_mutex_lock(&s->mu);
-	int mine = s->bulk && pthread_equal(s->bulk_owner, pthread_self());
-	pthread_mutex_unlock(&s->mu);
-	return mine;
+	return store_bulk_own == s;
+}
+
+uint64_t store_read_gen(store *s)
+{
+	if (store_hold.s == s && store_hold.c)
+		return store_hold.gen;
+	return atomic_load(&s->gen);
 }
 
 int store_bulk_mine(store *s)
@@ -394,6 +421,10 @@ int store_bulk_mine(store *s)
 int store_read_begin(store *s, struct store_conn **out, struct err *e)
 {
 	*out = NULL;
+	if (store_hold.s == s && store_hold.c) {
+		*out = store_hold.c; /* the hold's snapshot; kept at the end */
+		return 0;
+	}
 	if (bulk_mine(s)) {
 		*out = s->writer;
 		return 0;
@@ -454,6 +485,8 @@ void store_read_end(store *s, struct store_conn *c)
 			pthread_mutex_unlock(&s->wmu);
 		return;
 	}
+	if (store_hold.s == s && c == store_hold.c)
+		return; /* store_read_release ends it */
 	if (c->in_read && store_exec(c, "COMMIT", NULL) != 0)
 		store_exec(c, "ROLLBACK", NULL);
 	c->in_read = 0;
@@ -463,6 +496,55 @@ void store_read_end(store *s, struct store_conn *c)
 	s->free = c;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+}
+
+int store_read_hold(store *s, struct err *e)
+{
+	if (store_hold.s) {
+		if (store_hold.s != s)
+			return err_set(e, ERR_INVALID,
+				       "store: a read hold on another store is "
+				       "open in this thread");
+		store_hold.depth++;
+		return 0;
+	}
+	store_hold.s = s;
+	store_hold.depth = 1;
+	store_hold.c = NULL;
+	/* The bulk thread reads on the writer (its own writes); an
+	 * in-memory store has one connection, taken per call: no hold. */
+	if (s->memory || bulk_mine(s))
+		return 0;
+	/* Before the snapshot: what it shows is at least this new. */
+	uint64_t gen = atomic_load(&s->gen);
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc) {
+		store_hold.s = NULL;
+		store_hold.depth = 0;
+		return rc;
+	}
+	/* Starts the snapshot; a commit by another process noticed here
+	 * raises gen, and the snapshot already shows it. */
+	if (store_conn_sync(s, c))
+		gen = atomic_load(&s->gen);
+	store_hold.gen = gen;
+	store_hold.c = c;
+	return 0;
+}
+
+void store_read_release(store *s)
+{
+	if (store_hold.s != s || store_hold.depth == 0)
+		return;
+	if (--store_hold.depth > 0)
+		return;
+	struct store_conn *c = store_hold.c;
+	store_hold.s = NULL;
+	store_hold.c = NULL;
+	store_hold.gen = 0;
+	if (c)
+		store_read_end(s, c);
 }
 
 int store_write_begin(store *s, struct store_conn **out, struct err *e)
@@ -528,10 +610,7 @@ int store_bulk_begin(store *s, struct err *e)
 		pthread_mutex_unlock(&s->wmu);
 		return rc;
 	}
-	pthread_mutex_lock(&s->mu);
-	s->bulk = 1;
-	s->bulk_owner = pthread_self();
-	pthread_mutex_unlock(&s->mu);
+	store_bulk_own = s;
 	return 0;
 }
 
@@ -540,9 +619,7 @@ static void bulk_end(store *s)
 	/* The bulk thread read its own uncommitted writes: whatever it
 	 * derived from them is dropped on commit and on rollback alike. */
 	atomic_fetch_add(&s->gen, 1);
-	pthread_mutex_lock(&s->mu);
-	s->bulk = 0;
-	pthread_mutex_unlock(&s->mu);
+	store_bulk_own = NULL;
 	arena_reset(s->writer->scratch);
 	store_ckpt_bulk_end(s);
 	pthread_mutex_unlock(&s->wmu);

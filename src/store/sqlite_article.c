@@ -673,132 +673,215 @@ void store_article_row(struct arena *a, sqlite3_stmt *st,
 	art->views = sqlite3_column_int64(st, 23);
 }
 
+/* A relation row: the page position of its article (index into arts),
+ * its position within that article, and the author id or the tag. */
+struct rel_row {
+	size_t key;
+	int64_t pos;
+	int64_t author;
+	struct store_tag tag;
+};
+
+/* Sort rows by (key, pos). Insertion sort: the rows come from SQLite
+ * already nearly in order (it walks the ids in page order and each
+ * article's rows by primary key), so this is about one pass; an ORDER
+ * BY made SQLite build a temporary B-tree for a handful of rows. */
+static void rel_rows_sort(struct rel_row *r, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct rel_row x = r[i];
+		size_t j = i;
+		while (j > 0 &&
+		       (r[j - 1].key > x.key ||
+			(r[j - 1].key == x.key && r[j - 1].pos > x.pos))) {
+			r[j] = r[j - 1];
+			j--;
+		}
+		r[j] = x;
+	}
+}
+
+/* Step st (columns: key, position, then author id or tag id, edition,
+ * name, slug when tags) into *rows (heap, grown; caller frees). */
+static int rel_rows_read(struct store_conn *c, struct arena *a,
+			 sqlite3_stmt *st, int tags, struct rel_row **rows,
+			 size_t *n, const char *what, struct err *e)
+{
+	size_t cap = 0;
+	int src;
+	*rows = NULL;
+	*n = 0;
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*rows = xrealloc(*rows, cap * sizeof **rows);
+		}
+		struct rel_row *r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof *r);
+		r->key = (size_t)sqlite3_column_int64(st, 0);
+		r->pos = sqlite3_column_int64(st, 1);
+		if (!tags) {
+			r->author = sqlite3_column_int64(st, 2);
+			continue;
+		}
+		r->tag.id = sqlite3_column_int64(st, 2);
+		r->tag.edition = store_col_text(a, st, 3);
+		r->tag.name = store_col_text(a, st, 4);
+		r->tag.slug = store_col_text(a, st, 5);
+	}
+	if (src != SQLITE_DONE)
+		return store_db_err(c, src, e, "%s", what);
+	rel_rows_sort(*rows, *n);
+	return 0;
+}
+
+/* ids of arts[0..n) as a JSON array into b, for json_each. */
+static void rel_ids_json(struct buf *b, const struct store_article *arts,
+			 size_t n)
+{
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		char num[24], *p = num + sizeof num;
+		uint64_t v = (uint64_t)arts[i].id;
+		do
+			*--p = (char)('0' + v % 10);
+		while (v /= 10);
+		if (i)
+			buf_putc(b, ',');
+		buf_append(b, p, (size_t)(num + sizeof num - p));
+	}
+	buf_putc(b, ']');
+}
+
+/* Prepare the relation query (one ? sql_one : sql_list) for arts[0..n)
+ * and bind it: one article (an article page) by its id, a list by its
+ * ids as a JSON array, whose j.key is the page position. */
+static int rel_stmt(struct store_conn *c, struct arena *a,
+		    const struct store_article *arts, size_t n,
+		    const char *sql_one, const char *sql_list,
+		    sqlite3_stmt **st, struct err *e)
+{
+	int rc = store_stmt(c, n == 1 ? sql_one : sql_list, st, e);
+	if (rc)
+		return rc;
+	if (n == 1) {
+		sqlite3_bind_int64(*st, 1, arts[0].id);
+		return 0;
+	}
+	struct buf ids;
+	buf_init(&ids, a);
+	rel_ids_json(&ids, arts, n);
+	/* the arena copy outlives the statement's use */
+	sqlite3_bind_text(*st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
+	return 0;
+}
+
+int store_article_authors(struct store_conn *c, struct arena *a,
+			  struct store_article *arts, size_t n, struct err *e)
+{
+	if (n == 0)
+		return 0;
+	sqlite3_stmt *st;
+	int rc = rel_stmt(c, a, arts, n,
+			  "SELECT 0, position, author_id FROM article_authors "
+			  "WHERE article_id = ?1",
+			  "SELECT j.key, aa.position, aa.author_id FROM "
+			  "json_each(?1) j JOIN article_authors aa ON "
+			  "aa.article_id = j.value",
+			  &st, e);
+	if (rc)
+		return rc;
+	struct rel_row *rows;
+	size_t nr;
+	rc = rel_rows_read(c, a, st, 0, &rows, &nr, "article authors", e);
+	store_stmt_done(c, st);
+	if (rc) {
+		free(rows);
+		return rc;
+	}
+	/* Each article's authors are one contiguous run of one array. */
+	int64_t *all = nr ? arena_alloc(a, nr * sizeof *all) : NULL;
+	for (size_t i = 0; i < nr; i++) {
+		if (rows[i].key >= n)
+			continue; /* json_each gives 0..n-1 */
+		struct store_article *art = &arts[rows[i].key];
+		all[i] = rows[i].author;
+		if (!art->n_authors)
+			art->author_ids = &all[i];
+		art->n_authors++;
+	}
+	free(rows);
+	return 0;
+}
+
 int store_article_relations(struct store_conn *c, struct arena *a,
 			    struct store_article *arts, size_t n, struct err *e)
 {
 	if (n == 0)
 		return 0;
-	/* One article (an article page) asks by its id; a list passes its
-	 * ids as a JSON array. */
-	int one = n == 1;
-	struct buf ids;
-	buf_init(&ids, a);
-	if (!one) {
-		buf_putc(&ids, '[');
-		for (size_t i = 0; i < n; i++)
-			buf_printf(&ids, "%s%" PRId64, i ? "," : "",
-				   arts[i].id);
-		buf_putc(&ids, ']');
-	}
-
-	/* Rows come ordered by page position (j.key), so each article's
-	 * authors and tags are one contiguous run of one array. */
+	int rc = store_article_authors(c, a, arts, n, e);
+	if (rc)
+		return rc;
 	sqlite3_stmt *st;
-	int rc = store_stmt(
-		c,
-		one ? "SELECT 0, author_id FROM article_authors WHERE "
-		      "article_id = ?1 ORDER BY position" :
-		      "SELECT j.key, aa.author_id FROM json_each(?1) j "
-		      "JOIN article_authors aa ON aa.article_id = j.value "
-		      "ORDER BY j.key, aa.position",
-		&st, e);
+	rc = rel_stmt(c, a, arts, n,
+		      "SELECT 0, at.position, t.id, t.edition, t.name, t.slug "
+		      "FROM article_tags at JOIN tags t ON t.id = at.tag_id "
+		      "WHERE at.article_id = ?1",
+		      "SELECT j.key, at.position, t.id, t.edition, t.name, "
+		      "t.slug FROM json_each(?1) j JOIN article_tags at ON "
+		      "at.article_id = j.value JOIN tags t ON t.id = at.tag_id",
+		      &st, e);
 	if (rc)
 		return rc;
-	if (one)
-		sqlite3_bind_int64(st, 1, arts[0].id);
-	else
-		sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
-	int64_t *au = NULL;
-	size_t n_au = 0, cap = 0;
-	size_t *key = NULL;
-	int src;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n_au == cap) {
-			cap = cap ? cap * 2 : 64;
-			au = xrealloc(au, cap * sizeof *au);
-			key = xrealloc(key, cap * sizeof *key);
-		}
-		key[n_au] = (size_t)sqlite3_column_int64(st, 0);
-		au[n_au++] = sqlite3_column_int64(st, 1);
-	}
+	struct rel_row *rows;
+	size_t nr;
+	rc = rel_rows_read(c, a, st, 1, &rows, &nr, "article tags", e);
 	store_stmt_done(c, st);
-	if (src != SQLITE_DONE) {
-		free(au);
-		free(key);
-		return store_db_err(c, src, e, "article authors");
-	}
-	int64_t *all = n_au ? arena_alloc(a, n_au * sizeof *all) : NULL;
-	if (n_au)
-		memcpy(all, au, n_au * sizeof *all);
-	for (size_t i = 0; i < n_au; i++) {
-		struct store_article *art = &arts[key[i]];
-		if (!art->n_authors)
-			art->author_ids = &all[i];
-		art->n_authors++;
-	}
-	free(au);
-	free(key);
-
-	rc = store_stmt(
-		c,
-		one ? "SELECT 0, t.id, t.edition, t.name, t.slug FROM "
-		      "article_tags at JOIN tags t ON t.id = at.tag_id WHERE "
-		      "at.article_id = ?1 ORDER BY at.position" :
-		      "SELECT j.key, t.id, t.edition, t.name, t.slug FROM "
-		      "json_each(?1) j JOIN article_tags at ON at.article_id "
-		      "= j.value JOIN tags t ON t.id = at.tag_id ORDER BY "
-		      "j.key, at.position",
-		&st, e);
-	if (rc)
+	if (rc) {
+		free(rows);
 		return rc;
-	if (one)
-		sqlite3_bind_int64(st, 1, arts[0].id);
-	else
-		sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
-	struct store_tag *tags = NULL;
-	size_t n_tags = 0;
-	cap = 0;
-	key = NULL;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n_tags == cap) {
-			cap = cap ? cap * 2 : 64;
-			tags = xrealloc(tags, cap * sizeof *tags);
-			key = xrealloc(key, cap * sizeof *key);
-		}
-		key[n_tags] = (size_t)sqlite3_column_int64(st, 0);
-		struct store_tag *t = &tags[n_tags++];
-		t->id = sqlite3_column_int64(st, 1);
-		t->edition = store_col_text(a, st, 2);
-		t->name = store_col_text(a, st, 3);
-		t->slug = store_col_text(a, st, 4);
 	}
-	store_stmt_done(c, st);
-	if (src != SQLITE_DONE) {
-		free(tags);
-		free(key);
-		return store_db_err(c, src, e, "article tags");
-	}
-	struct store_tag *tall =
-		n_tags ? arena_alloc(a, n_tags * sizeof *tall) : NULL;
-	if (n_tags)
-		memcpy(tall, tags, n_tags * sizeof *tall);
-	for (size_t i = 0; i < n_tags; i++) {
-		struct store_article *art = &arts[key[i]];
+	struct store_tag *tall = nr ? arena_alloc(a, nr * sizeof *tall) : NULL;
+	for (size_t i = 0; i < nr; i++) {
+		if (rows[i].key >= n)
+			continue;
+		struct store_article *art = &arts[rows[i].key];
+		tall[i] = rows[i].tag;
 		if (!art->n_tags)
 			art->tags = &tall[i];
 		art->n_tags++;
 	}
-	free(tags);
-	free(key);
+	free(rows);
 	return 0;
 }
 
+/* What article_one was asked for, named in its errors only: formatting
+ * it costs a printf per call, and an article page makes several. */
+struct article_ask {
+	const char *slug;    /* by slug, or NULL */
+	int64_t id;          /* by id (slug NULL) */
+	const char *edition; /* the edition asked in, or NULL */
+};
+
+/* Name ask into buf: "article <slug|id> [in edition <ed>]". */
+static void article_ask_name(const struct article_ask *q, char *buf, size_t n)
+{
+	if (q->slug)
+		snprintf(buf, n, "article %s in edition %s", q->slug,
+			 q->edition ? q->edition : "");
+	else if (q->edition)
+		snprintf(buf, n, "article %" PRId64 " in edition %s", q->id,
+			 q->edition);
+	else
+		art_name(buf, n, q->id);
+}
+
 /* One full article by `sql` (?1 = text or id, ?2 = text2 when not NULL),
- * with authors and tags. `what` names it in errors. */
+ * with authors and tags when relations. q names it in errors. */
 static int article_one(store *s, struct arena *a, const char *sql,
 		       const char *text, int64_t id, const char *text2,
 		       int relations, struct store_article *out,
-		       const char *what, struct err *e)
+		       const struct article_ask *q, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	struct store_conn *c;
@@ -815,13 +898,17 @@ static int article_one(store *s, struct arena *a, const char *sql,
 		if (text2)
 			store_bind_text(st, 2, text2);
 		int src = sqlite3_step(st);
-		if (src == SQLITE_ROW)
+		char what[300];
+		if (src == SQLITE_ROW) {
 			store_article_row(a, st, out);
-		else if (src == SQLITE_DONE)
+		} else if (src == SQLITE_DONE) {
+			article_ask_name(q, what, sizeof what);
 			rc = err_set(e, ERR_NOTFOUND, "%s: no such article",
 				     what);
-		else
+		} else {
+			article_ask_name(q, what, sizeof what);
 			rc = store_db_err(c, src, e, "%s", what);
+		}
 		store_stmt_done(c, st);
 	}
 	if (rc == 0 && relations)
@@ -833,38 +920,54 @@ static int article_one(store *s, struct arena *a, const char *sql,
 int store_article_get(store *s, struct arena *a, int64_t id,
 		      struct store_article *out, struct err *e)
 {
-	char what[48];
-	art_name(what, sizeof what, id);
+	struct article_ask q = {.id = id};
 	return article_one(s, a,
 			   "SELECT " STORE_ARTICLE_COLUMNS
 			   " FROM articles a LEFT JOIN view_counts v ON "
 			   "v.article_id = a.id WHERE a.id = ?1",
-			   NULL, id, NULL, 1, out, what, e);
+			   NULL, id, NULL, 1, out, &q, e);
+}
+
+/* The article of edition with slug, read by `sql` (its columns; ?1 =
+ * edition, ?2 = slug), with authors and tags. */
+static int article_by_slug(store *s, struct arena *a, const char *edition,
+			   const char *slug, const char *sql,
+			   struct store_article *out, struct err *e)
+{
+	struct article_ask q = {.slug = slug ? slug : "", .edition = edition};
+	return article_one(s, a, sql, edition ? edition : "", 0,
+			   slug ? slug : "", 1, out, &q, e);
 }
 
 int store_article_by_slug(store *s, struct arena *a, const char *edition,
 			  const char *slug, struct store_article *out,
 			  struct err *e)
 {
-	char what[300];
-	snprintf(what, sizeof what, "article %s in edition %s",
-		 slug ? slug : "", edition ? edition : "");
-	return article_one(s, a,
-			   "SELECT " STORE_ARTICLE_COLUMNS
-			   " FROM articles a LEFT JOIN view_counts v ON "
-			   "v.article_id = a.id WHERE a.edition = ?1 AND "
-			   "a.slug = ?2",
-			   edition ? edition : "", 0, slug ? slug : "", 1, out,
-			   what, e);
+	return article_by_slug(s, a, edition, slug,
+			       "SELECT " STORE_ARTICLE_COLUMNS
+			       " FROM articles a LEFT JOIN view_counts v ON "
+			       "v.article_id = a.id WHERE a.edition = ?1 AND "
+			       "a.slug = ?2",
+			       out, e);
+}
+
+int store_article_page_by_slug(store *s, struct arena *a, const char *edition,
+			       const char *slug, struct store_article *out,
+			       struct err *e)
+{
+	return article_by_slug(s, a, edition, slug,
+			       "SELECT " STORE_ARTICLE_COLUMNS_HTML
+			       " FROM articles a LEFT JOIN view_counts v ON "
+			       "v.article_id = a.id WHERE a.edition = ?1 AND "
+			       "a.slug = ?2",
+			       out, e);
 }
 
 int store_article_translation(store *s, struct arena *a, int64_t id,
 			      const char *edition, struct store_article *out,
 			      struct err *e)
 {
-	char what[80];
-	snprintf(what, sizeof what, "article %" PRId64 " in edition %s", id,
-		 edition ? edition : "");
+	struct article_ask q = {.id = id, .edition = edition ? edition : ""};
 	/* ?1 is the id; article_one binds text ?2 = edition. */
 	return article_one(s, a,
 			   "SELECT " STORE_ARTICLE_COLUMNS
@@ -872,23 +975,21 @@ int store_article_translation(store *s, struct arena *a, int64_t id,
 			   "v.article_id = a.id WHERE a.translation_group = "
 			   "(SELECT translation_group FROM articles WHERE id = "
 			   "?1) AND a.edition = ?2 ORDER BY a.id LIMIT 1",
-			   NULL, id, edition ? edition : "", 1, out, what, e);
+			   NULL, id, edition ? edition : "", 1, out, &q, e);
 }
 
 int store_article_translation_brief(store *s, struct arena *a, int64_t id,
 				    const char *edition,
 				    struct store_article *out, struct err *e)
 {
-	char what[80];
-	snprintf(what, sizeof what, "article %" PRId64 " in edition %s", id,
-		 edition ? edition : "");
+	struct article_ask q = {.id = id, .edition = edition ? edition : ""};
 	return article_one(s, a,
 			   "SELECT " STORE_ARTICLE_COLUMNS_NOBODY
 			   " FROM articles a LEFT JOIN view_counts v ON "
 			   "v.article_id = a.id WHERE a.translation_group = "
 			   "(SELECT translation_group FROM articles WHERE id = "
 			   "?1) AND a.edition = ?2 ORDER BY a.id LIMIT 1",
-			   NULL, id, edition ? edition : "", 0, out, what, e);
+			   NULL, id, edition ? edition : "", 0, out, &q, e);
 }
 
 /* ---- scheduler and views -------------------------------------------- */

@@ -395,71 +395,6 @@ static int list_next_due(struct store_conn *c, struct arena *a,
 	return rc;
 }
 
-/* Authors of arts[0..n), in byline order, without tags (no_tags): what
- * store_article_relations does for authors, in one query. Arena
- * memory. */
-static int list_authors(struct store_conn *c, struct arena *a,
-			struct store_article *arts, size_t n, struct err *e)
-{
-	if (n == 0)
-		return 0;
-	struct buf ids;
-	buf_init(&ids, a);
-	buf_putc(&ids, '[');
-	for (size_t i = 0; i < n; i++) {
-		char num[24], *p = num + sizeof num;
-		uint64_t v = (uint64_t)arts[i].id;
-		do
-			*--p = (char)('0' + v % 10);
-		while (v /= 10);
-		if (i)
-			buf_putc(&ids, ',');
-		buf_append(&ids, p, (size_t)(num + sizeof num - p));
-	}
-	buf_putc(&ids, ']');
-	/* Rows come ordered by page position (j.key), so each article's
-	 * authors are one contiguous run. */
-	sqlite3_stmt *st;
-	int rc = store_stmt(c,
-			    "SELECT j.key, aa.author_id FROM json_each(?1) j "
-			    "JOIN article_authors aa ON aa.article_id = "
-			    "j.value ORDER BY j.key, aa.position",
-			    &st, e);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(st, 1, ids.data, (int)ids.len, SQLITE_STATIC);
-	/* at most a few authors an article: grow in the arena */
-	size_t cap = 4 * n, used = 0;
-	int64_t *all = arena_alloc(a, cap * sizeof *all);
-	int src;
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		size_t k = (size_t)sqlite3_column_int64(st, 0);
-		if (k >= n)
-			continue;
-		if (used == cap) {
-			int64_t *bigger = arena_alloc(a, 2 * cap * sizeof *all);
-			memcpy(bigger, all, used * sizeof *all);
-			/* re-point the runs already assigned */
-			for (size_t i = 0; i < n; i++)
-				if (arts[i].n_authors)
-					arts[i].author_ids =
-						bigger +
-						(arts[i].author_ids - all);
-			all = bigger;
-			cap *= 2;
-		}
-		all[used] = sqlite3_column_int64(st, 1);
-		if (!arts[k].n_authors)
-			arts[k].author_ids = &all[used];
-		arts[k].n_authors++;
-		used++;
-	}
-	store_stmt_done(c, st);
-	if (src != SQLITE_DONE)
-		return store_db_err(c, src, e, "article authors");
-	return 0;
-}
-
 struct store_count_cache *store_count_cache_new(void)
 {
 	struct store_count_cache *cc = xcalloc(1, sizeof *cc);
@@ -639,7 +574,7 @@ static int list_relations(struct store_conn *c, struct arena *a,
 {
 	if (f->no_relations)
 		return 0;
-	return f->no_tags ? list_authors(c, a, arts, n, e) :
+	return f->no_tags ? store_article_authors(c, a, arts, n, e) :
 			    store_article_relations(c, a, arts, n, e);
 }
 
@@ -670,7 +605,7 @@ int store_article_lists(store *s, struct arena *a,
 	}
 	/* Before the snapshot: the data read is at least this new
 	 * (list_cacheable catches another process's commits). */
-	uint64_t gen = atomic_load(&s->gen);
+	uint64_t gen = store_read_gen(s);
 	struct store_conn *c;
 	int rc = store_read_begin(s, &c, e);
 	if (rc)

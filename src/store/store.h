@@ -49,6 +49,18 @@ int store_check(store *s, struct err *e);
  * totals) and drop it when the value moves. Any thread. */
 uint64_t store_generation(store *s);
 
+/* Read hold: one read snapshot for a stretch of the calling thread's
+ * work (a reader page asks the store a dozen things). Until
+ * store_read_release, every read call of this thread on s runs in the
+ * hold's transaction instead of opening its own, and store_generation
+ * gives the generation the snapshot was taken at. Holds nest (counted);
+ * a hold on another store fails (ERR_INVALID). Keep it short (the
+ * snapshot pins the WAL) and do not write inside it: a write commits,
+ * but this thread's reads keep seeing the snapshot from before it. A
+ * no-op on ":memory:" and for the bulk thread. */
+int store_read_hold(store *s, struct err *e);
+void store_read_release(store *s);
+
 /* Bulk loading (demo, import): between begin and commit every write joins
  * one transaction instead of its own; commit makes them durable together,
  * as durable as any commit. Only the thread that called begin may write
@@ -323,6 +335,11 @@ int store_article_get(store *s, struct arena *a, int64_t id,
 int store_article_by_slug(store *s, struct arena *a, const char *edition,
 			  const char *slug, struct store_article *out,
 			  struct err *e);
+/* As store_article_by_slug for the reader's article page: body_md is ""
+ * (the page shows body_html; the Markdown source is as long again). */
+int store_article_page_by_slug(store *s, struct arena *a, const char *edition,
+			       const char *slug, struct store_article *out,
+			       struct err *e);
 
 /* The translation of article `id` into `edition`, ERR_NOTFOUND if none. */
 int store_article_translation(store *s, struct arena *a, int64_t id,
