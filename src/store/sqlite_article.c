@@ -992,6 +992,107 @@ int store_article_translation_brief(store *s, struct arena *a, int64_t id,
 			   NULL, id, edition ? edition : "", 0, out, &q, e);
 }
 
+/* Fill l from columns id, edition, slug, status, publish_at of st. */
+static void article_link_row(struct arena *a, sqlite3_stmt *st,
+			     struct store_article_link *l)
+{
+	l->id = sqlite3_column_int64(st, 0);
+	l->edition = store_col_text(a, st, 1);
+	l->slug = store_col_text(a, st, 2);
+	l->status = (enum store_status)sqlite3_column_int(st, 3);
+	l->publish_at = sqlite3_column_int64(st, 4);
+}
+
+int store_article_translation_links(store *s, struct arena *a, int64_t group,
+				    const char *edition,
+				    struct store_article_link **out, size_t *n,
+				    struct err *e)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT id, edition, slug, status, publish_at FROM "
+			"articles WHERE translation_group = ?1 AND edition != "
+			"?2 ORDER BY id",
+			&st, e);
+	if (rc == 0) {
+		store_bind_int(st, 1, group);
+		store_bind_text(st, 2, edition);
+		size_t cap = 0;
+		int src;
+		while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+			/* the first of each edition: rows come by id */
+			const char *ed =
+				(const char *)sqlite3_column_text(st, 1);
+			size_t k = 0;
+			while (k < *n &&
+			       strcmp((*out)[k].edition, ed ? ed : ""))
+				k++;
+			if (k < *n)
+				continue;
+			if (*n == cap) {
+				size_t ncap = cap ? cap * 2 : 4;
+				struct store_article_link *bigger =
+					arena_alloc(a, ncap * sizeof *bigger);
+				if (*n)
+					memcpy(bigger, *out,
+					       *n * sizeof *bigger);
+				*out = bigger;
+				cap = ncap;
+			}
+			article_link_row(a, st, &(*out)[(*n)++]);
+		}
+		if (src != SQLITE_DONE)
+			rc = store_db_err(c, src, e,
+					  "translations of group %" PRId64,
+					  group);
+		store_stmt_done(c, st);
+	}
+	store_read_end(s, c);
+	return rc;
+}
+
+int store_article_older_link(store *s, struct arena *a, const char *edition,
+			     int64_t before, struct store_article_link *out,
+			     struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct store_conn *c;
+	int rc = store_read_begin(s, &c, e);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	rc = store_stmt(c,
+			"SELECT id, edition, slug, status, publish_at FROM "
+			"articles WHERE edition = ?1 AND status = ?2 AND "
+			"publish_at < ?3 ORDER BY publish_at DESC, id DESC "
+			"LIMIT 1",
+			&st, e);
+	if (rc == 0) {
+		store_bind_text(st, 1, edition);
+		store_bind_int(st, 2, STORE_STATUS_PUBLISHED);
+		store_bind_int(st, 3, before);
+		int src = sqlite3_step(st);
+		if (src == SQLITE_ROW)
+			article_link_row(a, st, out);
+		else if (src == SQLITE_DONE)
+			rc = err_set(e, ERR_NOTFOUND,
+				     "no article in edition %s before %" PRId64,
+				     edition ? edition : "", before);
+		else
+			rc = store_db_err(c, src, e, "article before %" PRId64,
+					  before);
+		store_stmt_done(c, st);
+	}
+	store_read_end(s, c);
+	return rc;
+}
+
 /* ---- scheduler and views -------------------------------------------- */
 
 int store_article_publish_due(store *s, struct arena *a, int64_t now,

@@ -351,6 +351,33 @@ int store_article_translation_brief(store *s, struct arena *a, int64_t id,
 				    const char *edition,
 				    struct store_article *out, struct err *e);
 
+/* What an article page links to: another article's edition and slug,
+ * and what it takes to tell whether readers may follow the link. */
+struct store_article_link {
+	int64_t id;
+	char *edition;
+	char *slug;
+	enum store_status status;
+	int64_t publish_at;
+};
+
+/* The translations of an article: for each edition but `edition`, the
+ * first article (lowest id) of translation group `group` in it, as
+ * store_article_translation_brief finds it, all in one query; *out is
+ * in the arena, *n of them, in id order. */
+int store_article_translation_links(store *s, struct arena *a, int64_t group,
+				    const char *edition,
+				    struct store_article_link **out, size_t *n,
+				    struct err *e);
+
+/* The next article of a page's "read next": the newest published
+ * article of edition published strictly before `before` (the order of
+ * store_article_list: publish_at, then id, descending).
+ * ERR_NOTFOUND when there is none. */
+int store_article_older_link(store *s, struct arena *a, const char *edition,
+			     int64_t before, struct store_article_link *out,
+			     struct err *e);
+
 struct store_article_filter {
 	const char *edition;  /* NULL: any */
 	int64_t rubric_id;    /* 0: any */

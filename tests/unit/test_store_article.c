@@ -146,6 +146,39 @@ static void test_save_get_roundtrip(void **state)
 	assert_int_equal(store_article_translation_brief(t->s, t->a, lone.id,
 							 "ru", &got, &e),
 			 ERR_NOTFOUND);
+	/* the page's links: every other edition's first translation */
+	struct store_article_link *links;
+	size_t nl;
+	assert_int_equal(store_article_translation_links(t->s, t->a,
+							 art.translation_group,
+							 "en", &links, &nl, &e),
+			 0);
+	assert_int_equal(nl, 1);
+	assert_int_equal(links[0].id, tr.id);
+	assert_string_equal(links[0].edition, "ru");
+	assert_string_equal(links[0].slug, "pervaya");
+	assert_int_equal(links[0].status, tr.status);
+	assert_int_equal(links[0].publish_at, tr.publish_at);
+	struct store_article tr2 = art_new("ru", "vtoraya", "Вторая");
+	tr2.translation_group = art.translation_group;
+	save_ok(t, &tr2); /* a later one in ru: the first still wins */
+	assert_int_equal(store_article_translation_links(t->s, t->a,
+							 art.translation_group,
+							 "en", &links, &nl, &e),
+			 0);
+	assert_int_equal(nl, 1);
+	assert_string_equal(links[0].slug, "pervaya");
+	assert_int_equal(store_article_translation_links(t->s, t->a,
+							 art.translation_group,
+							 "ru", &links, &nl, &e),
+			 0);
+	assert_int_equal(nl, 1);
+	assert_string_equal(links[0].slug, "first-story");
+	assert_int_equal(store_article_translation_links(t->s, t->a,
+							 lone.translation_group,
+							 "en", &links, &nl, &e),
+			 0);
+	assert_int_equal(nl, 0);
 
 	/* update replaces authors and tags */
 	int64_t one[] = {t->author1};
@@ -397,6 +430,30 @@ static void test_list_filters(void **state)
 	assert_int_equal(l[11].n_tags, 0);
 
 	/* any edition */
+	/* "read next": the newest published one strictly before */
+	struct store_article_link next;
+	struct err le = {0};
+	assert_int_equal(store_article_older_link(t->s, t->a, "en", 1500, &next,
+						  &le),
+			 0);
+	assert_int_equal(next.id, ids[4]);
+	assert_string_equal(next.slug, "a04");
+	assert_string_equal(next.edition, "en");
+	assert_int_equal(next.status, STORE_STATUS_PUBLISHED);
+	assert_int_equal(next.publish_at, 1400);
+	/* past a scheduled (a10) and a draft (a09) one */
+	assert_int_equal(store_article_older_link(t->s, t->a, "en", 2050, &next,
+						  &le),
+			 0);
+	assert_int_equal(next.id, ids[8]);
+	assert_int_equal(store_article_older_link(t->s, t->a, "en", 1000, &next,
+						  &le),
+			 ERR_NOTFOUND);
+	assert_int_equal(store_article_older_link(t->s, t->a, "ru", 9000, &next,
+						  &le),
+			 0);
+	assert_string_equal(next.slug, "ru-1");
+
 	n = list_ok(t, (struct store_article_filter){.status = -1}, &l, &total);
 	assert_int_equal(total, 13);
 	assert_int_equal(n, 13); /* default limit 20 */
