@@ -563,7 +563,7 @@ static void test_srcset(void **state)
 
 static void check_no_exif(const char *path)
 {
-	size_t len;
+	size_t len = 0;
 	char *b = read_file(path, &len);
 	assert_non_null(b);
 	assert_false(contains(b, len, "Exif\0\0", 6));
@@ -602,7 +602,7 @@ static void check_crops(const struct fx *f, const struct store_media *m,
 		struct stat st;
 		assert_int_equal(stat(p, &st), 0);
 		assert_int_equal(st.st_size, v->bytes);
-		size_t len;
+		size_t len = 0;
 		char *b = read_file(p, &len);
 		assert_int_equal(media_sniff(b, len), MEDIA_JPEG);
 		free(b);
@@ -655,7 +655,7 @@ static void test_process_large(void **state)
 			assert_int_equal(stat(p, &st), 0);
 			assert_int_equal(st.st_size, v->bytes);
 			check_no_exif(p);
-			size_t len;
+			size_t len = 0;
 			char *b = read_file(p, &len);
 			assert_int_equal(media_sniff(b, len),
 					 k ? MEDIA_JPEG : MEDIA_WEBP);
@@ -668,7 +668,7 @@ static void test_process_large(void **state)
 	/* the original is stored byte for byte; 14 files, no temp left */
 	char p[512];
 	snprintf(p, sizeof p, "%s/%s", f->media, m.path);
-	size_t len;
+	size_t len = 0;
 	char *b = read_file(p, &len);
 	assert_int_equal(len, j.len);
 	assert_memory_equal(b, j.data, len);
