@@ -47,7 +47,27 @@ struct page_chrome {
 	size_t n_authors;
 	const char *live_title; /* the live event of the banner, or NULL */
 	const char *live_slug;
+	/* The part of every page context that depends on this snapshot and
+	 * the edition alone (page_site_tree), built with it: pages render
+	 * over it (render_tmpl_render_in) instead of building it again,
+	 * and memo keeps what partials render from it alone (the header,
+	 * footer, icons). Both go with the snapshot: a write makes a new
+	 * generation, so a new snapshot, tree and memo. */
+	const struct http_pages_edition *pe; /* the edition it was built for */
+	struct render_val *tree;             /* read-only once published */
+	const char **nav_urls; /* tree's nav[i].url, to find the active one */
+	struct render_val **rubric_objs; /* card rubric {name, url,
+					  * description} of rubrics[i] */
+	const char **author_urls;        /* URL of authors[i] */
+	int year;                        /* tree's site.year (UTC) */
+	uint32_t *setting_slot; /* settings by key: index + 1, 0 = empty */
+	size_t setting_mask;    /* slots - 1 (a power of two) */
+	render_memo *memo;      /* partial outputs over tree */
 };
+
+/* Member of a page context holding the shared tree it renders over: a
+ * Mustache name is never empty, so templates cannot reach it. */
+#define PAGE_BASE_KEY ""
 
 struct http_pages_edition {
 	const struct config_edition *ed; /* from app->cfg */
@@ -138,6 +158,7 @@ static void page_tree_add(const char *key, const char *value, void *ctx)
 static void page_chrome_release(struct page_chrome *ch)
 {
 	if (ch && atomic_fetch_sub(&ch->refs, 1) == 1) {
+		render_memo_free(ch->memo);
 		arena_free(ch->a);
 		free(ch);
 	}
@@ -240,9 +261,13 @@ static const char *page_t2(struct http_req *r, const char *prefix,
 	return page_t(r, key);
 }
 
-/* Read a snapshot of edition's site data at generation gen. NULL with e
- * set on a storage error. */
-static struct page_chrome *page_chrome_read(const char *edition, uint64_t gen,
+static void page_chrome_tree(struct page_chrome *ch,
+			     const struct http_pages_edition *pe);
+
+/* Read a snapshot of edition's site data at generation gen, with its
+ * tree for pe. NULL with e set on a storage error. */
+static struct page_chrome *page_chrome_read(const struct http_pages_edition *pe,
+					    const char *edition, uint64_t gen,
 					    struct err *e)
 {
 	struct page_chrome *ch = xcalloc(1, sizeof *ch);
@@ -266,6 +291,7 @@ static struct page_chrome *page_chrome_read(const char *edition, uint64_t gen,
 		ch->live_title = evs[0].title;
 		ch->live_slug = evs[0].slug;
 	}
+	page_chrome_tree(ch, pe);
 	return ch;
 }
 
@@ -284,7 +310,7 @@ static struct page_chrome *page_chrome_get_at(struct http_pages_edition *pe,
 	pthread_mutex_unlock(&pe->mu);
 	if (ch)
 		return ch;
-	ch = page_chrome_read(edition, gen, e);
+	ch = page_chrome_read(pe, edition, gen, e);
 	if (!ch)
 		return NULL;
 	struct page_chrome *old = NULL;
@@ -343,9 +369,44 @@ void page_site_release(struct http_req *r)
 	r->page_chrome = NULL;
 }
 
+/* page_setting through the snapshot's index: the key as one string on
+ * the stack, hashed once. 0 and *out (NULL when unset or empty), or -1
+ * when the key is too long for the stack copy. */
+static int page_setting_indexed(const struct page_chrome *ch, const char *key,
+				const char *edition, const char **out)
+{
+	char full[128];
+	size_t kn = strlen(key), en = edition ? strlen(edition) : 0;
+	size_t n = edition ? kn + 1 + en : kn;
+	if (n >= sizeof full)
+		return -1;
+	memcpy(full, key, kn);
+	if (edition) {
+		full[kn] = '.';
+		memcpy(full + kn + 1, edition, en);
+	}
+	full[n] = '\0';
+	*out = NULL;
+	for (size_t j = render_key_hash(full, n) & ch->setting_mask;
+	     ch->setting_slot[j]; j = (j + 1) & ch->setting_mask) {
+		const struct store_setting *st =
+			&ch->settings[ch->setting_slot[j] - 1];
+		if (!strcmp(st->key, full)) {
+			*out = st->value[0] ? st->value : NULL;
+			break;
+		}
+	}
+	return 0;
+}
+
 const char *page_setting(const struct page_site *site, const char *key,
 			 const char *edition)
 {
+	const struct page_chrome *ch = site->chrome;
+	const char *v;
+	if (ch && ch->setting_slot && site->settings == ch->settings &&
+	    page_setting_indexed(ch, key, edition, &v) == 0)
+		return v;
 	/* Matches "<key>" or "<key>.<edition>" without building it: the
 	 * snprintf was a visible share of a page (a dozen calls a page). */
 	size_t kn = strlen(key);
@@ -413,12 +474,12 @@ const struct store_author *page_site_author(const struct page_site *site,
 	return NULL;
 }
 
-/* a followed by b (and c when not NULL) in r's arena. */
-static const char *page_cat(struct http_req *r, const char *a, const char *b,
-			    const char *c)
+/* a followed by b (and c when not NULL) in arena m. */
+static const char *page_cat_in(struct arena *m, const char *a, const char *b,
+			       const char *c)
 {
 	size_t na = strlen(a), nb = strlen(b), nc = c ? strlen(c) : 0;
-	char *s = arena_alloc(r->a, na + nb + nc + 1);
+	char *s = arena_alloc(m, na + nb + nc + 1);
 	memcpy(s, a, na);
 	memcpy(s + na, b, nb);
 	if (nc)
@@ -427,11 +488,19 @@ static const char *page_cat(struct http_req *r, const char *a, const char *b,
 	return s;
 }
 
-const char *page_url(struct http_req *r, const char *prefix, const char *kind,
-		     const char *slug)
+/* page_cat_in r's arena. */
+static const char *page_cat(struct http_req *r, const char *a, const char *b,
+			    const char *c)
+{
+	return page_cat_in(r->a, a, b, c);
+}
+
+/* page_url in arena m. */
+static const char *page_url_in(struct arena *m, const char *prefix,
+			       const char *kind, const char *slug)
 {
 	struct buf b;
-	buf_init(&b, r->a);
+	buf_init(&b, m);
 	buf_puts(&b, prefix);
 	buf_putc(&b, '/');
 	buf_puts(&b, kind);
@@ -440,6 +509,12 @@ const char *page_url(struct http_req *r, const char *prefix, const char *kind,
 		render_escape_url(&b, slug, strlen(slug));
 	}
 	return b.data;
+}
+
+const char *page_url(struct http_req *r, const char *prefix, const char *kind,
+		     const char *slug)
+{
+	return page_url_in(r->a, prefix, kind, slug);
 }
 
 const char *page_absolute(struct http_req *r, const char *path)
@@ -475,62 +550,74 @@ static const struct {
 	{"telegram", "social.telegram"},
 };
 
-struct render_val *page_context(struct http_req *r,
-				const struct page_site *site, const char *type,
-				const char *title, const char *description,
-				const char *path)
+/* The UTC year now (site.year). */
+static int page_year_now(void)
 {
-	struct http_pages_edition *pe = page_edition(r->edition);
-	struct render_val *ctx = render_obj_new(r->a);
-	render_obj_set_strref(ctx, "lang", r->edition);
-	struct render_val *ed = render_obj_add_obj(ctx, "edition");
-	render_obj_set_strref(ed, "code", pe->ed->code);
-	render_obj_set_strref(ed, "prefix", pe->ed->prefix);
-	render_obj_set_strref(ed, "name", pe->ed->name);
-	const char *home = page_cat(r, r->prefix, "/", NULL);
-	render_obj_set_strref(ctx, "home_url", home);
-	render_obj_set_strref(ctx, "search_url",
-			      page_cat(r, r->prefix, "/search", NULL));
-	struct render_val *eds = render_obj_add_list(ctx, "editions");
-	for (int i = 0; i < app->cfg->n_editions; i++) {
-		const struct config_edition *ce = &app->cfg->editions[i];
-		struct render_val *o = render_list_add_obj(eds);
-		render_obj_set_strref(o, "code", ce->code);
-		render_obj_set_strref(o, "name", ce->name);
-		render_obj_set_strref(o, "url",
-				      page_cat(r, ce->prefix, "/", NULL));
-		render_obj_set_bool(o, "current",
-				    !strcmp(ce->code, r->edition));
-	}
-	render_obj_set(ctx, "t", pe->t);
-	struct render_val *as = render_obj_add_obj(ctx, "assets");
-	render_obj_set_strref(as, "css",
-			      http_static_url(app->statics, "site.css"));
-	render_obj_set_strref(as, "js",
-			      http_static_url(app->statics, "site.js"));
-
-	struct render_val *s = render_obj_add_obj(ctx, "site");
-	const char *name = page_setting(site, "name", r->edition);
-	render_obj_set_strref(s, "name", name ? name : "Gazette");
-	static const char *const texts[] = {"tagline", "signature",
-					    "footer_notice", "copyright"};
-	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-		const char *v = page_setting(site, texts[i], r->edition);
-		if (v)
-			render_obj_set_strref(s, texts[i], v);
-	}
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
-	render_obj_set_int(s, "year", tm.tm_year + 1900);
-	const char *promo = page_setting(site, "promo", r->edition);
-	if (promo) {
-		struct render_val *po = render_obj_add_obj(s, "promo");
-		render_obj_set_strref(po, "text", promo);
-		render_obj_set_strref(po, "url",
-				      page_setting(site, "promo_url", NULL));
+	return tm.tm_year + 1900;
+}
+
+/*
+ * Set in ctx what a page of edition `code` (prefix, strings of pe) shows
+ * whatever the page: lang, edition, home_url, search_url, editions[], t,
+ * assets, site, nav[] (active: the item whose url is `path`; NULL for
+ * none), live (the banner, when live_title). Everything in arena a;
+ * strings of site, pe and live_* are linked, not copied. The one builder
+ * of these members, for a request (page_context without a snapshot) and
+ * for a snapshot's shared tree (page_chrome_tree), so both give the same
+ * bytes.
+ */
+static void page_site_tree(struct arena *a, struct render_val *ctx,
+			   const struct http_pages_edition *pe,
+			   const char *code, const char *prefix,
+			   const struct page_site *site, const char *live_title,
+			   const char *live_slug, int year, const char *path,
+			   const char **nav_urls)
+{
+	RENDER_SET_STRREF(ctx, "lang", code);
+	struct render_val *ed = RENDER_ADD_OBJ(ctx, "edition");
+	RENDER_SET_STRREF(ed, "code", pe->ed->code);
+	RENDER_SET_STRREF(ed, "prefix", pe->ed->prefix);
+	RENDER_SET_STRREF(ed, "name", pe->ed->name);
+	RENDER_SET_STRREF(ctx, "home_url", page_cat_in(a, prefix, "/", NULL));
+	RENDER_SET_STRREF(ctx, "search_url",
+			  page_cat_in(a, prefix, "/search", NULL));
+	struct render_val *eds = RENDER_ADD_LIST(ctx, "editions");
+	for (int i = 0; i < app->cfg->n_editions; i++) {
+		const struct config_edition *ce = &app->cfg->editions[i];
+		struct render_val *o = render_list_add_obj(eds);
+		RENDER_SET_STRREF(o, "code", ce->code);
+		RENDER_SET_STRREF(o, "name", ce->name);
+		RENDER_SET_STRREF(o, "url",
+				  page_cat_in(a, ce->prefix, "/", NULL));
+		RENDER_SET_BOOL(o, "current", !strcmp(ce->code, code));
 	}
-	struct render_val *soc = render_obj_add_list(s, "social");
+	RENDER_SET(ctx, "t", pe->t);
+	struct render_val *as = RENDER_ADD_OBJ(ctx, "assets");
+	RENDER_SET_STRREF(as, "css", http_static_url(app->statics, "site.css"));
+	RENDER_SET_STRREF(as, "js", http_static_url(app->statics, "site.js"));
+
+	struct render_val *s = RENDER_ADD_OBJ(ctx, "site");
+	const char *name = page_setting(site, "name", code);
+	RENDER_SET_STRREF(s, "name", name ? name : "Gazette");
+	static const char *const texts[] = {"tagline", "signature",
+					    "footer_notice", "copyright"};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		const char *v = page_setting(site, texts[i], code);
+		if (v)
+			render_obj_set_strref(s, texts[i], v);
+	}
+	RENDER_SET_INT(s, "year", year);
+	const char *promo = page_setting(site, "promo", code);
+	if (promo) {
+		struct render_val *po = RENDER_ADD_OBJ(s, "promo");
+		RENDER_SET_STRREF(po, "text", promo);
+		RENDER_SET_STRREF(po, "url",
+				  page_setting(site, "promo_url", NULL));
+	}
+	struct render_val *soc = RENDER_ADD_LIST(s, "social");
 	for (size_t i = 0; i < sizeof page_networks / sizeof page_networks[0];
 	     i++) {
 		const char *url =
@@ -538,33 +625,148 @@ struct render_val *page_context(struct http_req *r,
 		if (!url)
 			continue;
 		struct render_val *o = render_list_add_obj(soc);
-		render_obj_set_strref(o, "network", page_networks[i].network);
-		render_obj_set_strref(o, "url", url);
+		RENDER_SET_STRREF(o, "network", page_networks[i].network);
+		RENDER_SET_STRREF(o, "url", url);
 		render_obj_set_strref(o, "label",
-				      page_t(r, page_networks[i].key));
+				      render_locale_get(pe->loc,
+							page_networks[i].key));
 	}
 	const char *ios = page_setting(site, "app.ios", NULL);
 	const char *android = page_setting(site, "app.android", NULL);
 	if (ios || android) {
-		struct render_val *ap = render_obj_add_obj(s, "apps");
-		render_obj_set_strref(ap, "ios", ios);
-		render_obj_set_strref(ap, "android", android);
+		struct render_val *ap = RENDER_ADD_OBJ(s, "apps");
+		RENDER_SET_STRREF(ap, "ios", ios);
+		RENDER_SET_STRREF(ap, "android", android);
 	}
 
-	struct render_val *nav = render_obj_add_list(ctx, "nav");
+	struct render_val *nav = RENDER_ADD_LIST(ctx, "nav");
 	for (size_t i = 0; i < site->n_rubrics; i++) {
 		struct render_val *o = render_list_add_obj(nav);
 		const char *url =
-			page_url(r, r->prefix, "rubric", site->rubrics[i].slug);
-		render_obj_set_strref(o, "name", site->rubrics[i].name);
-		render_obj_set_strref(o, "url", url);
-		render_obj_set_bool(o, "active", !strcmp(url, r->path));
+			page_url_in(a, prefix, "rubric", site->rubrics[i].slug);
+		if (nav_urls)
+			nav_urls[i] = url;
+		RENDER_SET_STRREF(o, "name", site->rubrics[i].name);
+		RENDER_SET_STRREF(o, "url", url);
+		RENDER_SET_BOOL(o, "active", path && !strcmp(url, path));
+	}
+
+	if (live_title) {
+		struct render_val *lv = RENDER_ADD_OBJ(ctx, "live");
+		RENDER_SET_STRREF(lv, "title", live_title);
+		RENDER_SET_STRREF(lv, "url",
+				  page_url_in(a, prefix, "live", live_slug));
+	}
+}
+
+/* Build ch's shared tree for edition pe (see struct page_chrome). */
+static void page_chrome_tree(struct page_chrome *ch,
+			     const struct http_pages_edition *pe)
+{
+	struct page_site site = {
+		.settings = ch->settings,
+		.n_settings = ch->n_settings,
+		.rubrics = ch->rubrics,
+		.n_rubrics = ch->n_rubrics,
+		.authors = ch->authors,
+		.n_authors = ch->n_authors,
+		.chrome = ch,
+	};
+	ch->pe = pe;
+	ch->year = page_year_now();
+	size_t slots = 16;
+	while (slots < ch->n_settings * 2)
+		slots *= 2;
+	ch->setting_mask = slots - 1;
+	ch->setting_slot = arena_alloc(ch->a, slots * sizeof *ch->setting_slot);
+	for (size_t i = 0; i < ch->n_settings; i++) {
+		const char *k = ch->settings[i].key;
+		size_t j = render_key_hash(k, strlen(k)) & ch->setting_mask;
+		while (ch->setting_slot[j])
+			j = (j + 1) & ch->setting_mask;
+		ch->setting_slot[j] = (uint32_t)i + 1;
+	}
+	ch->nav_urls =
+		arena_alloc(ch->a, (ch->n_rubrics + 1) * sizeof *ch->nav_urls);
+	ch->tree = render_obj_new(ch->a);
+	page_site_tree(ch->a, ch->tree, pe, pe->ed->code, pe->ed->prefix, &site,
+		       ch->live_title, ch->live_slug, ch->year, NULL,
+		       ch->nav_urls);
+	/* what page_card links for an article of this edition */
+	ch->rubric_objs = arena_alloc(ch->a, (ch->n_rubrics + 1) *
+						     sizeof *ch->rubric_objs);
+	for (size_t i = 0; i < ch->n_rubrics; i++) {
+		struct render_val *ro = render_obj_new(ch->a);
+		RENDER_SET_STRREF(ro, "name", ch->rubrics[i].name);
+		RENDER_SET_STRREF(ro, "url", ch->nav_urls[i]);
+		RENDER_SET_STRREF(ro, "description",
+				  ch->rubrics[i].description);
+		ch->rubric_objs[i] = ro;
+	}
+	ch->author_urls = arena_alloc(ch->a, (ch->n_authors + 1) *
+						     sizeof *ch->author_urls);
+	for (size_t i = 0; i < ch->n_authors; i++)
+		ch->author_urls[i] = page_url_in(ch->a, pe->ed->prefix,
+						 "author", ch->authors[i].slug);
+	ch->memo = render_memo_new();
+}
+
+/* The page part of a context: page{title, description, canonical, type}. */
+static void page_context_page(struct http_req *r, struct render_val *ctx,
+			      const struct page_site *site, const char *type,
+			      const char *title, const char *description,
+			      const char *path)
+{
+	struct render_val *pg = RENDER_ADD_OBJ(ctx, "page");
+	const char *name = page_setting(site, "name", r->edition);
+	const char *site_name = name ? name : "Gazette";
+	RENDER_SET_STRREF(pg, "title",
+			  title ? page_cat(r, title, " — ", site_name) :
+				  site_name);
+	const char *tagline = page_setting(site, "tagline", r->edition);
+	RENDER_SET_STRREF(pg, "description",
+			  description && *description ? description :
+			  tagline                     ? tagline :
+							site_name);
+	RENDER_SET_STRREF(pg, "canonical", page_absolute(r, path));
+	RENDER_SET_STRREF(pg, "type", type);
+}
+
+struct render_val *page_context(struct http_req *r,
+				const struct page_site *site, const char *type,
+				const char *title, const char *description,
+				const char *path)
+{
+	struct http_pages_edition *pe = page_edition(r->edition);
+	struct render_val *ctx = render_obj_new(r->a);
+	const struct page_chrome *ch = site->chrome;
+	if (ch && ch->tree && ch->pe == pe && ch->year == page_year_now() &&
+	    !strcmp(r->edition, pe->ed->code) &&
+	    !strcmp(r->prefix, pe->ed->prefix)) {
+		/* The snapshot's tree holds all but the page and, on a
+		 * rubric's page, the nav with that rubric active. */
+		render_obj_set(ctx, PAGE_BASE_KEY, ch->tree);
+		for (size_t i = 0; i < ch->n_rubrics; i++) {
+			if (strcmp(ch->nav_urls[i], r->path))
+				continue;
+			struct render_val *nav = RENDER_ADD_LIST(ctx, "nav");
+			for (size_t k = 0; k < ch->n_rubrics; k++) {
+				struct render_val *o = render_list_add_obj(nav);
+				RENDER_SET_STRREF(o, "name",
+						  ch->rubrics[k].name);
+				RENDER_SET_STRREF(o, "url", ch->nav_urls[k]);
+				RENDER_SET_BOOL(o, "active", k == i);
+			}
+			break;
+		}
+		page_context_page(r, ctx, site, type, title, description, path);
+		return ctx;
 	}
 
 	const char *live_title = NULL, *live_slug = NULL;
-	if (site->chrome) {
-		live_title = site->chrome->live_title;
-		live_slug = site->chrome->live_slug;
+	if (ch) {
+		live_title = ch->live_title;
+		live_slug = ch->live_slug;
 	} else {
 		struct store_live_event *evs;
 		size_t nev;
@@ -577,25 +779,9 @@ struct render_val *page_context(struct http_req *r,
 			live_slug = evs[0].slug;
 		}
 	}
-	if (live_title) {
-		struct render_val *lv = render_obj_add_obj(ctx, "live");
-		render_obj_set_strref(lv, "title", live_title);
-		render_obj_set_strref(
-			lv, "url", page_url(r, r->prefix, "live", live_slug));
-	}
-
-	struct render_val *pg = render_obj_add_obj(ctx, "page");
-	const char *site_name = name ? name : "Gazette";
-	render_obj_set_strref(pg, "title",
-			      title ? page_cat(r, title, " — ", site_name) :
-				      site_name);
-	const char *tagline = page_setting(site, "tagline", r->edition);
-	render_obj_set_strref(pg, "description",
-			      description && *description ? description :
-			      tagline                     ? tagline :
-							    site_name);
-	render_obj_set_strref(pg, "canonical", page_absolute(r, path));
-	render_obj_set_strref(pg, "type", type);
+	page_site_tree(r->a, ctx, pe, r->edition, r->prefix, site, live_title,
+		       live_slug, page_year_now(), r->path, NULL);
+	page_context_page(r, ctx, site, type, title, description, path);
 	return ctx;
 }
 
@@ -603,11 +789,31 @@ void page_context_translation(struct render_val *ctx, const char *code,
 			      const char *url)
 {
 	struct render_val *eds = render_obj_get(ctx, "editions");
+	const struct render_val *base = render_obj_get(ctx, PAGE_BASE_KEY);
+	const struct render_val *from =
+		base ? render_obj_get(base, "editions") : NULL;
+	if (!eds && from) {
+		/* The shared tree is read-only: this page gets its own list,
+		 * linking the shared items until one changes. */
+		eds = RENDER_ADD_LIST(ctx, "editions");
+		for (size_t i = 0; i < from->len; i++)
+			render_list_push(eds, from->u.items[i]);
+	}
 	for (size_t i = 0; eds && i < eds->len; i++) {
 		struct render_val *o = eds->u.items[i];
 		struct render_val *c = render_obj_get(o, "code");
-		if (c && !strcmp(c->u.s, code))
-			render_obj_set_str(o, "url", url);
+		if (!c || strcmp(c->u.s, code))
+			continue;
+		if (from && i < from->len && from->u.items[i] == o) {
+			/* a shared item: this page's copy */
+			struct render_val *cp = render_obj_new(eds->a);
+			for (size_t k = 0; k < o->len; k++)
+				render_obj_setk(cp, o->u.members[k].key,
+						o->u.members[k].klen,
+						o->u.members[k].val);
+			eds->u.items[i] = o = cp;
+		}
+		render_obj_set_str(o, "url", url);
 	}
 }
 
@@ -619,7 +825,13 @@ int page_render(struct http_req *r, int status, const char *name,
 	/* Pages are 10-50 KB: one allocation up front instead of a dozen
 	 * doublings, each clearing and copying what came before. */
 	buf_grow(&r->out, PAGE_OUT_HINT);
-	if (render_tmpl_render(app->pages->tmpl, name, ctx, &r->out, &e) != 0) {
+	/* A context from page_context over a snapshot's tree renders over
+	 * it, with the snapshot's memo. */
+	const struct render_val *base = render_obj_get(ctx, PAGE_BASE_KEY);
+	const struct page_chrome *ch = r->page_chrome;
+	render_memo *memo = base && ch && ch->tree == base ? ch->memo : NULL;
+	if (render_tmpl_render_in(app->pages->tmpl, name, base, memo, ctx,
+				  &r->out, &e) != 0) {
 		log_error("req %s: template %s: %s", r->id, name, e.msg);
 		http_reply_error(r, 500, "template error");
 		return 0;
@@ -641,12 +853,22 @@ int page_error(struct http_req *r, int status)
 					       "errors.server_text";
 	struct render_val *ctx = page_context(
 		r, &site, "error", page_t(r, key_title), NULL, r->path);
-	struct render_val *er = render_obj_add_obj(ctx, "error");
-	render_obj_set_int(er, "status", status);
-	render_obj_set_strref(er, "title", page_t(r, key_title));
-	render_obj_set_strref(er, "text", page_t(r, key_text));
+	struct render_val *er = RENDER_ADD_OBJ(ctx, "error");
+	RENDER_SET_INT(er, "status", status);
+	RENDER_SET_STRREF(er, "title", page_t(r, key_title));
+	RENDER_SET_STRREF(er, "text", page_t(r, key_text));
 	http_header_add(r, "Cache-Control", "no-cache");
 	return page_render(r, status, "error", ctx);
+}
+
+/* page_date with the zone's offset at t known. */
+static const char *page_date_at(struct http_req *r, int64_t t, int32_t off,
+				enum render_date_style style)
+{
+	struct buf b;
+	buf_init(&b, r->a);
+	render_date_format_at(&b, t, off, r->edition, style);
+	return b.data;
 }
 
 struct render_val *page_card(struct http_req *r, const struct page_site *site,
@@ -655,42 +877,53 @@ struct render_val *page_card(struct http_req *r, const struct page_site *site,
 	const struct config_edition *ce =
 		config_edition_find(app->cfg, art->edition);
 	const char *prefix = ce ? ce->prefix : r->prefix;
+	/* An article of the snapshot's edition links the snapshot's rubric
+	 * objects and author URLs instead of building them again (a list
+	 * page has 20 to 50 cards). */
+	const struct page_chrome *ch = site->chrome;
+	int shared = ch && ch->tree && site->rubrics == ch->rubrics &&
+		     site->authors == ch->authors &&
+		     !strcmp(prefix, ch->pe->ed->prefix);
 	struct render_val *c = render_obj_new(r->a);
-	render_obj_set_int(c, "id", art->id);
-	render_obj_set_strref(c, "url",
-			      page_url(r, prefix, "article", art->slug));
-	render_obj_set_strref(c, "title", art->title);
-	render_obj_set_strref(c, "lead", art->lead);
-	render_obj_set_strref(c, "kind", art->kind);
-	render_obj_set_strref(c, "kind_label", page_t2(r, "kinds", art->kind));
+	RENDER_SET_INT(c, "id", art->id);
+	RENDER_SET_STRREF(c, "url", page_url(r, prefix, "article", art->slug));
+	RENDER_SET_STRREF(c, "title", art->title);
+	RENDER_SET_STRREF(c, "lead", art->lead);
+	RENDER_SET_STRREF(c, "kind", art->kind);
+	RENDER_SET_STRREF(c, "kind_label", page_t2(r, "kinds", art->kind));
 	const struct store_rubric *rb = page_site_rubric(site, art->rubric_id);
-	if (rb) {
-		struct render_val *ro = render_obj_add_obj(c, "rubric");
-		render_obj_set_strref(ro, "name", rb->name);
-		render_obj_set_strref(ro, "url",
-				      page_url(r, prefix, "rubric", rb->slug));
-		render_obj_set_strref(ro, "description", rb->description);
+	if (rb && shared) {
+		RENDER_SET(c, "rubric", ch->rubric_objs[rb - ch->rubrics]);
+	} else if (rb) {
+		struct render_val *ro = RENDER_ADD_OBJ(c, "rubric");
+		RENDER_SET_STRREF(ro, "name", rb->name);
+		RENDER_SET_STRREF(ro, "url",
+				  page_url(r, prefix, "rubric", rb->slug));
+		RENDER_SET_STRREF(ro, "description", rb->description);
 	}
-	struct render_val *au = render_obj_add_list(c, "authors");
+	struct render_val *au = RENDER_ADD_LIST(c, "authors");
 	for (size_t i = 0; i < art->n_authors; i++) {
 		const struct store_author *a =
 			page_site_author(site, art->author_ids[i]);
 		if (!a)
 			continue;
 		struct render_val *o = render_list_add_obj(au);
-		render_obj_set_strref(o, "name", a->name);
-		render_obj_set_strref(o, "url",
-				      page_url(r, prefix, "author", a->slug));
-		render_obj_set_bool(o, "last", i + 1 == art->n_authors);
+		RENDER_SET_STRREF(o, "name", a->name);
+		RENDER_SET_STRREF(o, "url",
+				  shared ? ch->author_urls[a - ch->authors] :
+					   page_url(r, prefix, "author",
+						    a->slug));
+		RENDER_SET_BOOL(o, "last", i + 1 == art->n_authors);
 	}
-	render_obj_set_strref(c, "date_text",
-			      page_date(r, site, art->publish_at,
-					RENDER_DATE_LONG));
-	render_obj_set_strref(c, "date_iso",
-			      page_date(r, site, art->publish_at,
-					RENDER_DATE_ISO));
-	render_obj_set_bool(c, "breaking", art->breaking);
-	render_obj_set_bool(c, "featured", art->featured);
+	int32_t off = render_tz_offset(site->tz, art->publish_at);
+	RENDER_SET_STRREF(c, "date_text",
+			  page_date_at(r, art->publish_at, off,
+				       RENDER_DATE_LONG));
+	RENDER_SET_STRREF(c, "date_iso",
+			  page_date_at(r, art->publish_at, off,
+				       RENDER_DATE_ISO));
+	RENDER_SET_BOOL(c, "breaking", art->breaking);
+	RENDER_SET_BOOL(c, "featured", art->featured);
 	return c;
 }
 
@@ -711,9 +944,9 @@ void page_pager(struct http_req *r, struct render_val *ctx, long page,
 		size_t total, size_t per, const char *base_path)
 {
 	size_t pages = total ? (total + per - 1) / per : 1;
-	struct render_val *p = render_obj_add_obj(ctx, "pager");
-	render_obj_set_int(p, "page", page);
-	render_obj_set_int(p, "pages", (long long)pages);
+	struct render_val *p = RENDER_ADD_OBJ(ctx, "pager");
+	RENDER_SET_INT(p, "page", page);
+	RENDER_SET_INT(p, "pages", (long long)pages);
 	if (page > 1)
 		render_obj_set_str(p, "prev_url",
 				   page == 2 ?
@@ -728,5 +961,5 @@ void page_pager(struct http_req *r, struct render_val *ctx, long page,
 				   arena_printf(r->a, "%s?page=%ld&partial=1",
 						base_path, page + 1));
 	}
-	render_obj_set_bool(p, "many", pages > 1);
+	RENDER_SET_BOOL(p, "many", pages > 1);
 }

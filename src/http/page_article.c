@@ -64,10 +64,10 @@ static void page_article_share(struct http_req *r, struct render_val *art,
 		 {"mailto:?subject=", "&body="},
 		 {SHARE_TITLE, SHARE_URL}},
 	};
-	struct render_val *l = render_obj_add_list(art, "share");
+	struct render_val *l = RENDER_ADD_LIST(art, "share");
 	for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
 		struct render_val *o = render_list_add_obj(l);
-		render_obj_set_strref(o, "network", nets[i].network);
+		RENDER_SET_STRREF(o, "network", nets[i].network);
 		struct buf b;
 		buf_init(&b, r->a);
 		for (int k = 0; k < 2; k++) {
@@ -77,8 +77,8 @@ static void page_article_share(struct http_req *r, struct render_val *art,
 			else if (nets[i].part[k] == SHARE_TITLE)
 				buf_append(&b, tb.data, tb.len);
 		}
-		render_obj_set_strref(o, "url", b.data);
-		render_obj_set_strref(o, "label", page_t(r, nets[i].label));
+		RENDER_SET_STRREF(o, "url", b.data);
+		RENDER_SET_STRREF(o, "label", page_t(r, nets[i].label));
 	}
 }
 
@@ -94,8 +94,8 @@ int page_article(struct http_req *r)
 	struct err e = {0};
 	struct store_article art;
 	int64_t now = (int64_t)time(NULL);
-	int rc = store_article_by_slug(app->store, r->a, r->edition, slug, &art,
-				       &e);
+	int rc = store_article_page_by_slug(app->store, r->a, r->edition, slug,
+					    &art, &e);
 	if (rc == ERR_NOTFOUND) {
 		char *to = NULL;
 		int code = 301;
@@ -128,76 +128,79 @@ int page_article(struct http_req *r)
 			art.lead,
 		path);
 	struct render_val *a = page_card(r, &site, &art);
-	render_obj_set(ctx, "article", a);
+	RENDER_SET(ctx, "article", a);
 	const char *canonical = page_absolute(r, path);
-	render_obj_set_strref(a, "url", canonical);
-	render_obj_set_strref(a, "body_html", art.body_html);
-	char key[64];
-	snprintf(key, sizeof key, "byline.%s", art.kind);
-	render_obj_set_strref(a, "byline_label", page_t(r, key));
+	RENDER_SET_STRREF(a, "url", canonical);
+	RENDER_SET_STRREF(a, "body_html", art.body_html);
+	/* "byline.<kind>", cut at 63 bytes as snprintf did */
+	char key[64] = "byline.";
+	size_t kn = strlen(art.kind);
+	if (kn > sizeof key - 8)
+		kn = sizeof key - 8;
+	memcpy(key + 7, art.kind, kn);
+	key[7 + kn] = '\0';
+	RENDER_SET_STRREF(a, "byline_label", page_t(r, key));
 	if (art.updated_at > art.publish_at + 60) {
-		render_obj_set_strref(a, "updated_text",
-				      page_date(r, &site, art.updated_at,
-						RENDER_DATE_LONG));
-		render_obj_set_strref(a, "updated_iso",
-				      page_date(r, &site, art.updated_at,
-						RENDER_DATE_ISO));
+		RENDER_SET_STRREF(a, "updated_text",
+				  page_date(r, &site, art.updated_at,
+					    RENDER_DATE_LONG));
+		RENDER_SET_STRREF(a, "updated_iso",
+				  page_date(r, &site, art.updated_at,
+					    RENDER_DATE_ISO));
 	}
-	struct render_val *tags = render_obj_add_list(a, "tags");
+	struct render_val *tags = RENDER_ADD_LIST(a, "tags");
 	for (size_t i = 0; i < art.n_tags; i++) {
 		struct render_val *o = render_list_add_obj(tags);
-		render_obj_set_strref(o, "name", art.tags[i].name);
-		render_obj_set_strref(o, "url",
-				      page_url(r, r->prefix, "tag",
-					       art.tags[i].slug));
+		RENDER_SET_STRREF(o, "name", art.tags[i].name);
+		RENDER_SET_STRREF(o, "url",
+				  page_url(r, r->prefix, "tag",
+					   art.tags[i].slug));
 	}
-	render_obj_set_int(a, "views", art.views);
-	render_obj_set_strref(a, "views_label", page_t(r, "article.views"));
+	RENDER_SET_INT(a, "views", art.views);
+	RENDER_SET_STRREF(a, "views_label", page_t(r, "article.views"));
 	if (art.correction && art.correction[0]) {
-		struct render_val *c = render_obj_add_obj(a, "correction");
-		render_obj_set_strref(c, "text", art.correction);
+		struct render_val *c = RENDER_ADD_OBJ(a, "correction");
+		RENDER_SET_STRREF(c, "text", art.correction);
 		if (art.correction_at)
-			render_obj_set_strref(c, "date_text",
-					      page_date(r, &site,
-							art.correction_at,
-							RENDER_DATE_LONG));
+			RENDER_SET_STRREF(c, "date_text",
+					  page_date(r, &site, art.correction_at,
+						    RENDER_DATE_LONG));
 	}
 	page_article_share(r, a, canonical, art.title);
 
 	/* The next older article, loaded as the reader reaches the end. */
-	struct store_article_filter f = {
-		.edition = r->edition,
-		.status = STORE_STATUS_PUBLISHED,
-		.published_before = art.publish_at,
-		.no_relations = 1, /* only its slug is shown */
-		.limit = 1,
-	};
-	struct store_article *next;
-	size_t n;
-	if (store_article_list(app->store, r->a, &f, &next, &n, NULL, &e) ==
-		    0 &&
-	    n == 1)
-		render_obj_set_strref(a, "next_url",
-				      page_url(r, r->prefix, "article",
-					       next[0].slug));
+	struct store_article_link next;
+	if (store_article_older_link(app->store, r->a, r->edition,
+				     art.publish_at, &next, &e) == 0)
+		RENDER_SET_STRREF(a, "next_url",
+				  page_url(r, r->prefix, "article", next.slug));
 
+	/* The language switch: each other edition's translation that
+	 * readers may see. */
 	const char *tr_urls[CONFIG_MAX_EDITIONS] = {0};
+	struct store_article_link *trs = NULL;
+	size_t ntr = 0;
+	if (art.translation_group &&
+	    store_article_translation_links(app->store, r->a,
+					    art.translation_group, r->edition,
+					    &trs, &ntr, &e) != 0)
+		ntr = 0;
 	for (int k = 0; k < app->cfg->n_editions; k++) {
 		const struct config_edition *ce = &app->cfg->editions[k];
-		if (!strcmp(ce->code, r->edition))
+		const struct store_article_link *tr = NULL;
+		for (size_t i = 0; i < ntr && !tr; i++)
+			if (!strcmp(trs[i].edition, ce->code))
+				tr = &trs[i];
+		if (!tr || tr->status != STORE_STATUS_PUBLISHED ||
+		    tr->publish_at > now)
 			continue;
-		struct store_article tr;
-		if (store_article_translation_brief(app->store, r->a, art.id,
-						    ce->code, &tr, &e) != 0 ||
-		    !page_article_visible(&tr, now))
-			continue;
-		const char *url = page_url(r, ce->prefix, "article", tr.slug);
+		const char *url = page_url(r, ce->prefix, "article", tr->slug);
 		tr_urls[k] = url;
 		page_context_translation(ctx, ce->code, url);
-		struct render_val *t = render_obj_add_obj(a, "translation");
-		render_obj_set_strref(t, "url", url);
-		render_obj_set_strref(t, "lang_name", ce->name);
-		render_obj_set_strref(t, "lang", ce->code);
+		struct render_val *t = RENDER_ADD_OBJ(a, "translation");
+		RENDER_SET_STRREF(t, "url", url);
+		RENDER_SET_STRREF(t, "lang_name", ce->name);
+		RENDER_SET_STRREF(t, "lang", ce->code);
 	}
 	seo_article(r, ctx, &site, &art, tr_urls);
 	/* Surrogate-Key: an edit of this article or of a translation (the

@@ -177,7 +177,10 @@ struct render_val *page_live_strings(struct http_req *r,
 {
 	struct render_val *ctx =
 		page_context(r, site, "live", NULL, NULL, r->path);
-	return render_obj_get(ctx, "t");
+	struct render_val *t = render_obj_get(ctx, "t");
+	/* over a site snapshot, t is in the shared tree (member "" of the
+	 * context, see page.c) */
+	return t ? t : render_obj_get(render_obj_get(ctx, ""), "t");
 }
 
 int page_live_entry_html(struct http_req *r, const struct page_site *site,

@@ -419,15 +419,17 @@ static const char *seo_twitter_handle(struct http_req *r,
 	 * demo's example handle is longer). */
 	if (n == 0 || n > 50)
 		return NULL;
-	return arena_printf(r->a, "@%.*s", (int)n, p);
+	char *h = arena_alloc(r->a, n + 2);
+	h[0] = '@';
+	memcpy(h + 1, p, n);
+	return h;
 }
 
 /* The page object of ctx (made when missing). */
 static struct render_val *seo_page(struct render_val *ctx)
 {
 	struct render_val *pg = render_obj_get(ctx, "page");
-	return pg && pg->type == RENDER_OBJ ? pg :
-					      render_obj_add_obj(ctx, "page");
+	return pg && pg->type == RENDER_OBJ ? pg : RENDER_ADD_OBJ(ctx, "page");
 }
 
 /* One URL of a page per edition, for hreflang. */
@@ -453,10 +455,10 @@ static void seo_alternates(struct render_val *pg, const struct seo_alt *alts)
 		if (!alts[k].url)
 			continue;
 		if (!l)
-			l = render_obj_add_list(pg, "alternates");
+			l = RENDER_ADD_LIST(pg, "alternates");
 		struct render_val *o = render_list_add_obj(l);
-		render_obj_set_strref(o, "hreflang", alts[k].ed->code);
-		render_obj_set_strref(o, "url", alts[k].url);
+		RENDER_SET_STRREF(o, "hreflang", alts[k].ed->code);
+		RENDER_SET_STRREF(o, "url", alts[k].url);
 		if (!first)
 			first = alts[k].url;
 		if (!strcmp(alts[k].ed->code, app->cfg->default_edition))
@@ -465,8 +467,8 @@ static void seo_alternates(struct render_val *pg, const struct seo_alt *alts)
 	if (!l)
 		return;
 	struct render_val *o = render_list_add_obj(l);
-	render_obj_set_strref(o, "hreflang", "x-default");
-	render_obj_set_strref(o, "url", xdef ? xdef : first);
+	RENDER_SET_STRREF(o, "hreflang", "x-default");
+	RENDER_SET_STRREF(o, "url", xdef ? xdef : first);
 }
 
 /* Add the feeds of base ("/ru" or "/ru/rubric/x") to page.feeds, titled
@@ -483,26 +485,25 @@ static void seo_feeds_add(struct http_req *r, struct render_val *pg,
 	};
 	struct render_val *l = render_obj_get(pg, "feeds");
 	if (!l || l->type != RENDER_LIST)
-		l = render_obj_add_list(pg, "feeds");
+		l = RENDER_ADD_LIST(pg, "feeds");
 	for (size_t i = 0; i < (rss_only ? 1 : sizeof kinds / sizeof kinds[0]);
 	     i++) {
 		struct render_val *o = render_list_add_obj(l);
-		render_obj_set_strref(o, "type", kinds[i].type);
-		render_obj_set_strref(o, "title",
-				      seo_cat(r, title, kinds[i].label));
-		render_obj_set_strref(o, "url",
-				      seo_cat(r, base, kinds[i].file));
+		RENDER_SET_STRREF(o, "type", kinds[i].type);
+		RENDER_SET_STRREF(o, "title",
+				  seo_cat(r, title, kinds[i].label));
+		RENDER_SET_STRREF(o, "url", seo_cat(r, base, kinds[i].file));
 	}
 }
 
 static void seo_image_obj(struct render_val *pg, const struct seo_image *img)
 {
-	struct render_val *o = render_obj_add_obj(pg, "image");
-	render_obj_set_strref(o, "url", img->url);
-	render_obj_set_strref(o, "type", img->type);
-	render_obj_set_int(o, "width", img->width);
-	render_obj_set_int(o, "height", img->height);
-	render_obj_set_strref(o, "alt", img->alt);
+	struct render_val *o = RENDER_ADD_OBJ(pg, "image");
+	RENDER_SET_STRREF(o, "url", img->url);
+	RENDER_SET_STRREF(o, "type", img->type);
+	RENDER_SET_INT(o, "width", img->width);
+	RENDER_SET_INT(o, "height", img->height);
+	RENDER_SET_STRREF(o, "alt", img->alt);
 }
 
 /* JSON-LD ImageObject. */
@@ -637,7 +638,7 @@ void seo_article(struct http_req *r, struct render_val *ctx,
 	const char *site_name = seo_site_name(site, r->edition);
 	const char *canon =
 		seo_absolute(r, page_url(r, r->prefix, "article", art->slug));
-	render_obj_set_strref(pg, "canonical", canon);
+	RENDER_SET_STRREF(pg, "canonical", canon);
 
 	/* hreflang: this article and each visible translation */
 	struct seo_alt alts[CONFIG_MAX_EDITIONS] = {{0}};
@@ -672,17 +673,17 @@ void seo_article(struct http_req *r, struct render_val *ctx,
 							       art->publish_at;
 	const char *published_iso = seo_iso(r, site, art->publish_at);
 	const char *modified_iso = seo_iso(r, site, modified);
-	struct render_val *og = render_obj_add_obj(pg, "og");
-	render_obj_set_strref(og, "type", "article");
-	render_obj_set_strref(og, "title", title);
-	render_obj_set_strref(og, "published", published_iso);
-	render_obj_set_strref(og, "modified", modified_iso);
-	render_obj_set_strref(og, "section", rb ? rb->name : NULL);
-	struct render_val *tags = render_obj_add_list(og, "tags");
+	struct render_val *og = RENDER_ADD_OBJ(pg, "og");
+	RENDER_SET_STRREF(og, "type", "article");
+	RENDER_SET_STRREF(og, "title", title);
+	RENDER_SET_STRREF(og, "published", published_iso);
+	RENDER_SET_STRREF(og, "modified", modified_iso);
+	RENDER_SET_STRREF(og, "section", rb ? rb->name : NULL);
+	struct render_val *tags = RENDER_ADD_LIST(og, "tags");
 	for (size_t i = 0; i < art->n_tags; i++)
 		render_obj_set_strref(render_list_add_obj(tags), "name",
 				      art->tags[i].name);
-	struct render_val *aus = render_obj_add_list(og, "authors");
+	struct render_val *aus = RENDER_ADD_LIST(og, "authors");
 	for (size_t i = 0; i < art->n_authors; i++) {
 		const struct store_author *au =
 			page_site_author(site, art->author_ids[i]);
@@ -692,11 +693,13 @@ void seo_article(struct http_req *r, struct render_val *ctx,
 				seo_absolute(r, page_url(r, r->prefix, "author",
 							 au->slug)));
 	}
-	render_obj_set_strref(pg, "twitter_site", seo_twitter_handle(r, site));
+	RENDER_SET_STRREF(pg, "twitter_site", seo_twitter_handle(r, site));
 
-	/* JSON-LD: the article and its breadcrumbs */
+	/* JSON-LD: the article and its breadcrumbs (2-4 KB: one allocation
+	 * instead of six doublings) */
 	struct buf b;
 	buf_init(&b, r->a);
+	buf_grow(&b, 4096);
 	struct render_json j;
 	render_json_init(&j, &b);
 	render_json_obj_begin(&j, NULL);
@@ -763,7 +766,7 @@ void seo_article(struct http_req *r, struct render_val *ctx,
 
 	render_json_arr_end(&j);
 	render_json_obj_end(&j);
-	render_obj_set_strref(pg, "jsonld", b.data);
+	RENDER_SET_STRREF(pg, "jsonld", b.data);
 }
 
 void seo_list(struct http_req *r, struct render_val *ctx,
@@ -832,9 +835,9 @@ void seo_list(struct http_req *r, struct render_val *ctx,
 	} else {
 		seo_feeds_add(r, pg, r->prefix, site_name, 0);
 	}
-	render_obj_set_strref(pg, "twitter_site", seo_twitter_handle(r, site));
-	struct render_val *og = render_obj_add_obj(pg, "og");
-	render_obj_set_strref(og, "type", "website");
+	RENDER_SET_STRREF(pg, "twitter_site", seo_twitter_handle(r, site));
+	struct render_val *og = RENDER_ADD_OBJ(pg, "og");
+	RENDER_SET_STRREF(og, "type", "website");
 
 	if (!is_home && strcmp(kind, "rubric") && strcmp(kind, "author"))
 		return;
@@ -882,5 +885,5 @@ void seo_list(struct http_req *r, struct render_val *ctx,
 	}
 	render_json_arr_end(&j);
 	render_json_obj_end(&j);
-	render_obj_set_strref(pg, "jsonld", b.data);
+	RENDER_SET_STRREF(pg, "jsonld", b.data);
 }

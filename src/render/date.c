@@ -608,10 +608,15 @@ static char *tz_put_str(char *p, const char *s)
 void render_date_format(struct buf *out, int64_t t, const char *tz,
 			const char *lang, enum render_date_style style)
 {
+	render_date_format_at(out, t, render_tz_offset(tz, t), lang, style);
+}
+
+void render_date_format_at(struct buf *out, int64_t t, int32_t off,
+			   const char *lang, enum render_date_style style)
+{
 	if ((unsigned)style > RENDER_DATE_TIME)
 		style = RENDER_DATE_LONG; /* a cast int from a template */
 	t = tz_clamp(t);
-	int32_t off = render_tz_offset(tz, t);
 	if ((style == RENDER_DATE_ISO || style == RENDER_DATE_RFC822) &&
 	    off % 60)
 		off = 0;

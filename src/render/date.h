@@ -62,6 +62,12 @@ enum render_date_style {
 void render_date_format(struct buf *out, int64_t t, const char *tz,
 			const char *lang, enum render_date_style style);
 
+/* As render_date_format with the zone's offset at t already known (off:
+ * render_tz_offset(tz, t)): several styles of one time look the zone up
+ * once. */
+void render_date_format_at(struct buf *out, int64_t t, int32_t off,
+			   const char *lang, enum render_date_style style);
+
 /*
  * Check a time zone name: only [A-Za-z0-9_+-] and '/' between
  * non-empty components, no "." or ".." component, at most 128 bytes,

@@ -2,6 +2,7 @@
  * escape.c - context escapers. See escape.h.
  */
 #include "render/escape.h"
+#include "render/internal.h"
 #include "util/buf.h"
 
 #include <stdint.h>
@@ -84,6 +85,56 @@ static inline uint64_t swar_below(uint64_t w, unsigned char c)
 	return (w - 0x0101010101010101ull * c) & ~w & 0x8080808080808080ull;
 }
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* Bit i set when byte i of v is c. (x86-64 always has SSE2; elsewhere
+ * the escapers test 8 bytes at a time in a uint64_t.) */
+static inline unsigned sse_eq(__m128i v, char c)
+{
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* Bit i set when byte i of v is below 0x20 or at or above 0x80 (signed:
+ * those are negative). */
+static inline unsigned sse_ctl_or_high(__m128i v)
+{
+	return (unsigned)_mm_movemask_epi8(
+		_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+}
+
+/* Offset of the first of the 16 bytes at p that render_escape_html does
+ * not copy as plain ASCII (NUL & < > " ', or >= 0x80), or 16. */
+static inline size_t html_scan16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	unsigned m = (unsigned)_mm_movemask_epi8(v) | sse_eq(v, '\0') |
+		     sse_eq(v, '&') | sse_eq(v, '<') | sse_eq(v, '>') |
+		     sse_eq(v, '"') | sse_eq(v, '\'');
+	return m ? (size_t)__builtin_ctz(m) : 16;
+}
+
+/* The same for render_escape_xml: & < > " ', controls (tab, newline and
+ * carriage return too: they go to the byte loop) and >= 0x80. */
+static inline size_t xml_scan16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	unsigned m = sse_ctl_or_high(v) | sse_eq(v, '&') | sse_eq(v, '<') |
+		     sse_eq(v, '>') | sse_eq(v, '"') | sse_eq(v, '\'');
+	return m ? (size_t)__builtin_ctz(m) : 16;
+}
+
+/* The same for render_escape_json: controls, DEL, '"', '\\', '<' and
+ * >= 0x80. */
+static inline size_t json_scan16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	unsigned m = sse_ctl_or_high(v) | sse_eq(v, 0x7f) | sse_eq(v, '"') |
+		     sse_eq(v, '\\') | sse_eq(v, '<');
+	return m ? (size_t)__builtin_ctz(m) : 16;
+}
+#endif
+
 /* 1 when the 8 bytes at p are all xml_class 0 but tab, newline and
  * carriage return (which send the word to the byte loop). */
 static inline int xml_plain8(const unsigned char *p)
@@ -98,6 +149,23 @@ static inline int xml_plain8(const unsigned char *p)
 		 swar_below(w ^ (ones * '>'), 1) |
 		 swar_below(w ^ (ones * '"'), 1) |
 		 swar_below(w ^ (ones * '\''), 1));
+}
+
+/* First byte at or after i that render_escape_xml must look at, or n:
+ * plain bytes are skipped 16 (SSE2) or 8 at a time. */
+static inline size_t xml_skip(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	while (i + 16 <= n) {
+		size_t k = xml_scan16(p + i);
+		i += k;
+		if (k < 16)
+			return i;
+	}
+#endif
+	while (i + 8 <= n && xml_plain8(p + i))
+		i += 8;
+	return i;
 }
 
 /* Per byte, for render_escape_html: 1 = copied as it is (ASCII but NUL
@@ -139,6 +207,23 @@ static inline int html_plain8(const unsigned char *p)
 		 swar_below(w ^ (ones * '\''), 1));
 }
 
+/* First byte at or after i that render_escape_html must look at, or n:
+ * plain bytes are skipped 16 (SSE2) or 8 at a time. */
+static inline size_t html_skip(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	while (i + 16 <= n) {
+		size_t k = html_scan16(p + i);
+		i += k;
+		if (k < 16)
+			return i;
+	}
+#endif
+	while (i + 8 <= n && html_plain8(p + i))
+		i += 8;
+	return i;
+}
+
 void render_escape_html(struct buf *b, const char *s, size_t n)
 {
 	/* Runs that need no change go in one append, eight plain ASCII
@@ -147,44 +232,47 @@ void render_escape_html(struct buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	while (i < n) {
-		while (i + 8 <= n && html_plain8(p + i))
-			i += 8;
+		i = html_skip(p, i, n);
+		/* fewer than 8 bytes left, or plain bytes after a special
+		 * one: up to 8 a byte at a time, without going back to the
+		 * block tests for each */
+		size_t stop = n - i > 8 ? i + 8 : n;
+		while (i < stop && html_class[p[i]] == 1)
+			i++;
 		if (i >= n)
 			break;
 		unsigned char k = html_class[p[i]];
-		if (k == 1) {
-			i++;
+		if (k == 1)
 			continue;
-		}
 		size_t l = k == 2 ? render_utf8_len(p + i, n - i) : 0;
 		if (l) {
 			i += l;
 			continue;
 		}
-		buf_append(b, p + run, i - run);
+		render_buf_append(b, p + run, i - run);
 		switch (p[i]) {
 		case '&':
-			buf_append(b, "&amp;", 5);
+			render_buf_append(b, "&amp;", 5);
 			break;
 		case '<':
-			buf_append(b, "&lt;", 4);
+			render_buf_append(b, "&lt;", 4);
 			break;
 		case '>':
-			buf_append(b, "&gt;", 4);
+			render_buf_append(b, "&gt;", 4);
 			break;
 		case '"':
-			buf_append(b, "&quot;", 6);
+			render_buf_append(b, "&quot;", 6);
 			break;
 		case '\'':
-			buf_append(b, "&#39;", 5);
+			render_buf_append(b, "&#39;", 5);
 			break;
 		default: /* NUL, or a byte that starts no valid UTF-8 */
-			buf_puts(b, render_replacement);
+			render_buf_append(b, render_replacement, 3);
 			break;
 		}
 		run = ++i;
 	}
-	buf_append(b, p + run, n - run);
+	render_buf_append(b, p + run, n - run);
 }
 
 void render_escape_xml(struct buf *b, const char *s, size_t n)
@@ -194,8 +282,7 @@ void render_escape_xml(struct buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	while (i < n) {
-		while (i + 8 <= n && xml_plain8(p + i))
-			i += 8;
+		i = xml_skip(p, i, n);
 		if (i >= n)
 			break;
 		unsigned char k = xml_class[p[i]];
@@ -208,116 +295,147 @@ void render_escape_xml(struct buf *b, const char *s, size_t n)
 			i += l;
 			continue;
 		}
-		buf_append(b, p + run, i - run);
+		render_buf_append(b, p + run, i - run);
 		switch (p[i]) {
 		case '&':
-			buf_append(b, "&amp;", 5);
+			render_buf_append(b, "&amp;", 5);
 			break;
 		case '<':
-			buf_append(b, "&lt;", 4);
+			render_buf_append(b, "&lt;", 4);
 			break;
 		case '>':
-			buf_append(b, "&gt;", 4);
+			render_buf_append(b, "&gt;", 4);
 			break;
 		case '"':
-			buf_append(b, "&quot;", 6);
+			render_buf_append(b, "&quot;", 6);
 			break;
 		case '\'':
-			buf_append(b, "&apos;", 6);
+			render_buf_append(b, "&apos;", 6);
 			break;
 		default:
 			if (k == 2) /* not valid UTF-8 */
-				buf_puts(b, render_replacement);
+				render_buf_append(b, render_replacement, 3);
 		}
 		run = ++i;
 	}
-	buf_append(b, p + run, n - run);
+	render_buf_append(b, p + run, n - run);
+}
+
+/* 1 when the 8 bytes at p are printable ASCII that JSON strings take as
+ * they are: no control, DEL, '"', '\\' or '<'. */
+static inline int json_plain8(const unsigned char *p)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t w;
+	memcpy(&w, p, 8);
+	if (w & 0x8080808080808080ull)
+		return 0;
+	return !(swar_below(w, 0x20) | swar_below(w ^ (ones * '"'), 1) |
+		 swar_below(w ^ (ones * '\\'), 1) |
+		 swar_below(w ^ (ones * '<'), 1) |
+		 swar_below(w ^ (ones * 0x7f), 1));
+}
+
+/* First byte at or after i that render_escape_json must look at, or n:
+ * plain bytes are skipped 16 (SSE2) or 8 at a time. */
+/* 1 when JSON strings take byte c as it is and it is ASCII. */
+static inline int json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<';
+}
+
+static inline size_t json_skip(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	while (i + 16 <= n) {
+		size_t k = json_scan16(p + i);
+		i += k;
+		if (k < 16)
+			return i;
+	}
+#endif
+	while (i + 8 <= n && json_plain8(p + i))
+		i += 8;
+	return i;
 }
 
 void render_escape_json(struct buf *b, const char *s, size_t n)
 {
+	/* Runs that need no change go in one append, eight plain ASCII
+	 * bytes tested at a time (JSON-LD and the JSON API carry whole
+	 * article texts); valid UTF-8 is copied as it is, but U+2028 and
+	 * U+2029, which end a line in JavaScript. */
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	size_t i = 0, run = 0;
 	while (i < n) {
-		/* A run of printable ASCII that needs no escape goes in one
-		 * append: JSON-LD carries whole article texts. */
-		size_t run = 0;
-		for (;;) {
-			if (i + run >= n)
-				break;
-			unsigned char q = p[i + run];
-			if (q >= 0x20 && q < 0x7f && q != '"' && q != '\\' &&
-			    q != '<') {
-				run++;
-				continue;
-			}
-			/* valid UTF-8 goes as it is, but U+2028/2029 */
-			if (q < 0x80)
-				break;
-			size_t l = render_utf8_len(p + i + run, n - i - run);
-			if (!l ||
-			    (l == 3 && q == 0xE2 && p[i + run + 1] == 0x80 &&
-			     (p[i + run + 2] == 0xA8 ||
-			      p[i + run + 2] == 0xA9)))
-				break;
-			run += l;
-		}
-		if (run) {
-			buf_append(b, p + i, run);
-			i += run;
-			continue;
-		}
+		i = json_skip(p, i, n);
+		/* as in render_escape_html */
+		size_t stop = n - i > 8 ? i + 8 : n;
+		while (i < stop && json_plain(p[i]))
+			i++;
+		if (i >= n)
+			break;
 		unsigned char c = p[i];
+		if (json_plain(c))
+			continue;
 		if (c >= 0x80) {
 			size_t l = render_utf8_len(p + i, n - i);
-			if (!l) {
-				buf_puts(b, "\\ufffd");
-				i++;
+			int sep = l == 3 && c == 0xE2 && p[i + 1] == 0x80 &&
+				  (p[i + 2] == 0xA8 || p[i + 2] == 0xA9);
+			if (l && !sep) {
+				i += l;
 				continue;
 			}
-			/* U+2028 and U+2029 end a line in JavaScript */
-			if (l == 3 && c == 0xE2 && p[i + 1] == 0x80 &&
-			    (p[i + 2] == 0xA8 || p[i + 2] == 0xA9))
-				buf_printf(b, "\\u%04x",
-					   p[i + 2] == 0xA8 ? 0x2028 : 0x2029);
-			else
-				buf_append(b, p + i, l);
-			i += l;
+			render_buf_append(b, p + run, i - run);
+			if (!l) {
+				render_buf_append(b, "\\ufffd", 6);
+				i++;
+			} else {
+				render_buf_append(b,
+						  p[i + 2] == 0xA8 ? "\\u2028" :
+								     "\\u2029",
+						  6);
+				i += 3;
+			}
+			run = i;
 			continue;
 		}
+		render_buf_append(b, p + run, i - run);
 		switch (c) {
 		case '"':
-			buf_append(b, "\\\"", 2);
+			render_buf_append(b, "\\\"", 2);
 			break;
 		case '\\':
-			buf_append(b, "\\\\", 2);
+			render_buf_append(b, "\\\\", 2);
 			break;
 		case '\n':
-			buf_append(b, "\\n", 2);
+			render_buf_append(b, "\\n", 2);
 			break;
 		case '\r':
-			buf_append(b, "\\r", 2);
+			render_buf_append(b, "\\r", 2);
 			break;
 		case '\t':
-			buf_append(b, "\\t", 2);
+			render_buf_append(b, "\\t", 2);
 			break;
 		case '\b':
-			buf_append(b, "\\b", 2);
+			render_buf_append(b, "\\b", 2);
 			break;
 		case '\f':
-			buf_append(b, "\\f", 2);
+			render_buf_append(b, "\\f", 2);
 			break;
 		case '<':
-			buf_append(b, "\\u003c", 6);
+			render_buf_append(b, "\\u003c", 6);
 			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				buf_printf(b, "\\u%04x", c);
-			else
-				buf_putc(b, (char)c);
+		default: { /* another control, or DEL */
+			char e[6] = {'\\', 'u',         '0',
+				     '0',  hex[c >> 4], hex[c & 15]};
+			render_buf_append(b, e, 6);
 		}
-		i++;
+		}
+		run = ++i;
 	}
+	render_buf_append(b, p + run, n - run);
 }
 
 /* Bytes render_escape_url copies as they are (RFC 3986 unreserved). */
@@ -339,12 +457,12 @@ void render_escape_url(struct buf *b, const char *s, size_t n)
 		while (i + run < n && url_plain(p[i + run]))
 			run++;
 		if (run) {
-			buf_append(b, p + i, run);
+			render_buf_append(b, p + i, run);
 			i += run;
 			continue;
 		}
 		char e[3] = {'%', hex[p[i] >> 4], hex[p[i] & 15]};
-		buf_append(b, e, 3);
+		render_buf_append(b, e, 3);
 		i++;
 	}
 }

@@ -3,6 +3,7 @@
  */
 #include "render/json.h"
 #include "render/escape.h"
+#include "render/internal.h"
 #include "util/buf.h"
 
 #include <assert.h>
@@ -19,14 +20,14 @@ static void render_json_key(struct render_json *j, const char *key)
 {
 	if (j->depth > 0) {
 		if (j->count[j->depth - 1])
-			buf_putc(j->b, ',');
+			render_buf_putc(j->b, ',');
 		else
 			j->count[j->depth - 1] = 1;
 	}
 	if (key) {
-		buf_putc(j->b, '"');
+		render_buf_putc(j->b, '"');
 		render_escape_json(j->b, key, strlen(key));
-		buf_append(j->b, "\":", 2);
+		render_buf_append(j->b, "\":", 2);
 	}
 }
 
@@ -34,7 +35,7 @@ static void render_json_open(struct render_json *j, const char *key, char c)
 {
 	assert(j->depth < RENDER_JSON_DEPTH);
 	render_json_key(j, key);
-	buf_putc(j->b, c);
+	render_buf_putc(j->b, c);
 	j->count[j->depth++] = 0;
 }
 
@@ -42,7 +43,7 @@ static void render_json_close(struct render_json *j, char c)
 {
 	assert(j->depth > 0);
 	j->depth--;
-	buf_putc(j->b, c);
+	render_buf_putc(j->b, c);
 }
 
 void render_json_obj_begin(struct render_json *j, const char *key)
@@ -69,12 +70,12 @@ void render_json_str(struct render_json *j, const char *key, const char *s)
 {
 	render_json_key(j, key);
 	if (!s) {
-		buf_append(j->b, "null", 4);
+		render_buf_append(j->b, "null", 4);
 		return;
 	}
-	buf_putc(j->b, '"');
+	render_buf_putc(j->b, '"');
 	render_escape_json(j->b, s, strlen(s));
-	buf_putc(j->b, '"');
+	render_buf_putc(j->b, '"');
 }
 
 void render_json_int(struct render_json *j, const char *key, int64_t v)
@@ -88,17 +89,20 @@ void render_json_int(struct render_json *j, const char *key, int64_t v)
 	while (u /= 10);
 	if (v < 0)
 		*--p = '-';
-	buf_append(j->b, p, (size_t)(tmp + sizeof tmp - p));
+	render_buf_append(j->b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void render_json_bool(struct render_json *j, const char *key, int v)
 {
 	render_json_key(j, key);
-	buf_puts(j->b, v ? "true" : "false");
+	if (v)
+		render_buf_append(j->b, "true", 4);
+	else
+		render_buf_append(j->b, "false", 5);
 }
 
 void render_json_null(struct render_json *j, const char *key)
 {
 	render_json_key(j, key);
-	buf_append(j->b, "null", 4);
+	render_buf_append(j->b, "null", 4);
 }

@@ -91,6 +91,41 @@ int render_tmpl_render(render_tmpl_set *set, const char *name,
 		       struct err *e);
 
 /*
+ * Outputs of partials kept for one outer context (see
+ * render_tmpl_render_in). Thread-safe; long-lived: caller frees with
+ * render_memo_free, after every render that uses it (the outputs are
+ * heap memory of the memo; a few dozen partials at most, later ones
+ * render each time).
+ */
+typedef struct render_memo render_memo;
+
+render_memo *render_memo_new(void);
+void render_memo_free(render_memo *m); /* NULL is a no-op */
+
+/* Outputs kept so far (for tests). */
+size_t render_memo_count(const render_memo *m);
+
+/*
+ * As render_tmpl_render, with `base` as an outer context below `data`:
+ * a name data does not have is looked up in base, exactly as if data
+ * were a section value pushed over base ({{#data}}...{{/data}} rendered
+ * with base). NULL base is render_tmpl_render.
+ *
+ * With memo (and base), a static partial included at the top level of
+ * the context (not inside a section), without indentation, and whose
+ * output can only depend on names data does not have, is rendered once
+ * and then copied from memo: "can only depend" is decided when the
+ * partial compiles, from every name it and the partials it includes
+ * look up (one with a dynamic partial, a parent, a block or a "." name
+ * is never memoized). So memo belongs to one base: base must not change
+ * while memo lives, and a new base needs a new memo.
+ */
+int render_tmpl_render_in(render_tmpl_set *set, const char *name,
+			  const struct render_val *base, render_memo *memo,
+			  const struct render_val *data, struct buf *out,
+			  struct err *e);
+
+/*
  * One-off: compile the len bytes at src, render them with `data` and append
  * to out. Partials and parents come from `partials`, an object of name ->
  * string value (NULL: none). Nothing is cached, so this is for tests,

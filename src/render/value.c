@@ -84,6 +84,16 @@ struct render_val *render_strref_new(struct arena *a, const char *s)
 	return r;
 }
 
+struct render_val *render_strnref_new(struct arena *a, const char *s, size_t n)
+{
+	if (!s)
+		return render_null_new(a);
+	struct render_val *r = val_new(a, RENDER_STR);
+	r->u.s = s;
+	r->len = n;
+	return r;
+}
+
 struct render_val *render_list_new(struct arena *a)
 {
 	struct render_val *r = val_new(a, RENDER_LIST);
@@ -149,12 +159,13 @@ struct render_val *render_obj_get(const struct render_val *o, const char *key)
 	return render_obj_getn(o, key, n, render_key_hash(key, n));
 }
 
-void render_obj_set(struct render_val *o, const char *key, struct render_val *v)
+/* render_obj_set of the n bytes at key; copy: the key into o's arena. */
+static void obj_put(struct render_val *o, const char *key, size_t n, int copy,
+		    struct render_val *v)
 {
 	assert(o && o->type == RENDER_OBJ && key);
 	if (!v)
 		v = render_null_new(o->a);
-	size_t n = strlen(key);
 	uint32_t h = render_key_hash(key, n);
 	struct render_member *m = o->u.members;
 	if (o->index) {
@@ -187,7 +198,7 @@ void render_obj_set(struct render_val *o, const char *key, struct render_val *v)
 		grown = 1;
 	}
 	struct render_member *e = &m[o->len++];
-	e->key = arena_strndup(o->a, key, n);
+	e->key = copy ? arena_strndup(o->a, key, n) : key;
 	e->klen = n;
 	e->hash = h;
 	e->val = v;
@@ -199,6 +210,18 @@ void render_obj_set(struct render_val *o, const char *key, struct render_val *v)
 			j = (j + 1) & mask;
 		o->index[j] = (uint32_t)o->len;
 	}
+}
+
+void render_obj_set(struct render_val *o, const char *key, struct render_val *v)
+{
+	assert(key);
+	obj_put(o, key, strlen(key), 1, v);
+}
+
+void render_obj_setk(struct render_val *o, const char *key, size_t klen,
+		     struct render_val *v)
+{
+	obj_put(o, key, klen, 0, v);
 }
 
 void render_obj_set_str(struct render_val *o, const char *key, const char *s)
@@ -232,6 +255,22 @@ struct render_val *render_obj_add_list(struct render_val *o, const char *key)
 {
 	struct render_val *v = render_list_new(o->a);
 	render_obj_set(o, key, v);
+	return v;
+}
+
+struct render_val *render_obj_addk_obj(struct render_val *o, const char *key,
+				       size_t klen)
+{
+	struct render_val *v = render_obj_new(o->a);
+	obj_put(o, key, klen, 0, v);
+	return v;
+}
+
+struct render_val *render_obj_addk_list(struct render_val *o, const char *key,
+					size_t klen)
+{
+	struct render_val *v = render_list_new(o->a);
+	obj_put(o, key, klen, 0, v);
 	return v;
 }
 

@@ -11,8 +11,8 @@
  * Ownership: functions named *_str copy the string into the container's
  * arena; functions named *_strref keep the caller's pointer, which must
  * then outlive every render of the tree (string literals, memory of the
- * same or a longer-lived arena, config loaded at start-up). Keys are always
- * copied.
+ * same or a longer-lived arena, config loaded at start-up). Keys are
+ * copied, but by render_obj_setk and the RENDER_SET macros (literals).
  *
  * Sharing: a value may sit in several parents (e.g. a site-wide menu built
  * once at start-up in a long-lived arena, linked into each page). Once
@@ -42,7 +42,8 @@ enum render_type {
 
 /* One object member. */
 struct render_member {
-	const char *key;        /* NUL-terminated copy in the object's arena */
+	const char *key;        /* NUL-terminated: a copy in the object's arena,
+				 * or a literal (render_obj_setk) */
 	size_t klen;            /* strlen(key) */
 	uint32_t hash;          /* render_key_hash(key, klen) */
 	struct render_val *val; /* never NULL (NULL is stored as a null value) */
@@ -101,6 +102,42 @@ struct render_val *render_obj_new(struct arena *a);
  */
 void render_obj_set(struct render_val *o, const char *key,
 		    struct render_val *v);
+
+/*
+ * As render_obj_set with a key of klen bytes that is not copied: it must
+ * outlive every render of the tree, as a string literal does. For the
+ * hot paths that build a page's values (a few hundred members a page):
+ * no strlen, no copy. RENDER_SET and friends take a literal key and
+ * fail to compile with anything else.
+ */
+void render_obj_setk(struct render_val *o, const char *key, size_t klen,
+		     struct render_val *v);
+
+/* String value pointing at the n bytes at s (NUL at s[n]) without copying,
+ * as render_strref_new when the length is known. */
+struct render_val *render_strnref_new(struct arena *a, const char *s, size_t n);
+
+#define RENDER_SET(o, lit, v)                                                  \
+	render_obj_setk((o), "" lit "", sizeof(lit) - 1, (v))
+#define RENDER_SET_STRREF(o, lit, s)                                           \
+	render_obj_setk((o), "" lit "", sizeof(lit) - 1,                       \
+			render_strref_new((o)->a, (s)))
+#define RENDER_SET_INT(o, lit, n)                                              \
+	render_obj_setk((o), "" lit "", sizeof(lit) - 1,                       \
+			render_int_new((o)->a, (n)))
+#define RENDER_SET_BOOL(o, lit, b)                                             \
+	render_obj_setk((o), "" lit "", sizeof(lit) - 1,                       \
+			render_bool_new((o)->a, (b)))
+
+/* render_obj_add_obj / _list with a key as render_obj_setk's. */
+struct render_val *render_obj_addk_obj(struct render_val *o, const char *key,
+				       size_t klen);
+struct render_val *render_obj_addk_list(struct render_val *o, const char *key,
+					size_t klen);
+#define RENDER_ADD_OBJ(o, lit)                                                 \
+	render_obj_addk_obj((o), "" lit "", sizeof(lit) - 1)
+#define RENDER_ADD_LIST(o, lit)                                                \
+	render_obj_addk_list((o), "" lit "", sizeof(lit) - 1)
 
 /* Shorthands for render_obj_set(o, key, render_*_new(o's arena, ...)).
  * _str copies s; _strref keeps the pointer. NULL s stores a null value

@@ -537,6 +537,128 @@ static void test_set_loader(void **state)
 	render_tmpl_set_free(set);
 }
 
+/* ---- render_tmpl_render_in: an outer context and memoized partials ---- */
+
+static const struct {
+	const char *name, *src;
+} memo_theme[] = {
+	{"chrome", "<h>{{site.name}}{{#nav}}[{{name}}]{{/nav}}</h>\n"},
+	{"page", "{{>chrome}}\n|{{title}}|{{#sec}}{{>chrome}}{{/sec}}|\n"
+		 "  {{>chrome}}\n{{>outer}}\n"},
+	{"outer", "<o>{{>chrome}}</o>"},
+	{"blocky", "{{$b}}[{{site.name}}]{{/b}}"},
+	{"withblock", "{{>blocky}}{{>dyn}}"},
+	{"dyn", "{{>*which}}"},
+	{NULL, NULL},
+};
+
+static int memo_load(void *ctx, const char *name, const char **src, size_t *len,
+		     const char **file)
+{
+	(void)ctx;
+	for (size_t i = 0; memo_theme[i].name; i++)
+		if (!strcmp(memo_theme[i].name, name)) {
+			*src = memo_theme[i].src;
+			*len = strlen(memo_theme[i].src);
+			*file = name;
+			return 0;
+		}
+	return ERR_NOTFOUND;
+}
+
+/* data's members over base's, in one object: what render_tmpl_render_in
+ * must render like. */
+static struct render_val *memo_merged(struct arena *a,
+				      const struct render_val *base,
+				      const struct render_val *data)
+{
+	struct render_val *m = render_obj_new(a);
+	for (size_t i = 0; i < base->len; i++)
+		render_obj_set(m, base->u.members[i].key,
+			       base->u.members[i].val);
+	for (size_t i = 0; i < data->len; i++)
+		render_obj_set(m, data->u.members[i].key,
+			       data->u.members[i].val);
+	return m;
+}
+
+static void memo_check(render_tmpl_set *set, const char *name,
+		       const struct render_val *base, render_memo *memo,
+		       const struct render_val *data, struct arena *a)
+{
+	struct buf want, got;
+	struct err e = {0};
+	buf_init(&want, a);
+	buf_init(&got, a);
+	assert_int_equal(render_tmpl_render(set, name,
+					    memo_merged(a, base, data), &want,
+					    &e),
+			 0);
+	assert_int_equal(render_tmpl_render_in(set, name, base, memo, data,
+					       &got, &e),
+			 0);
+	assert_string_equal(got.data, want.data);
+}
+
+static void test_render_in_memo(void **state)
+{
+	(void)state;
+	render_tmpl_set *set;
+	struct err e = {0};
+	assert_int_equal(render_tmpl_set_new(memo_load, NULL, &set, &e), 0);
+	struct arena *a = arena_new(0);
+	struct render_val *base = render_obj_new(a);
+	render_obj_set_str(render_obj_add_obj(base, "site"), "name", "S & Co");
+	struct render_val *nav = render_obj_add_list(base, "nav");
+	render_obj_set_str(render_list_add_obj(nav), "name", "a");
+	render_obj_set_str(render_list_add_obj(nav), "name", "b");
+	render_memo *memo = render_memo_new();
+
+	struct render_val *d = render_obj_new(a);
+	render_obj_set_str(d, "title", "T");
+	render_obj_add_list(render_list_add_obj(render_obj_add_list(d, "sec")),
+			    "x");
+	memo_check(set, "page", base, memo, d, a);
+	/* chrome at the top, unindented (in page and in outer): one entry
+	 * each; not the one in a section nor the indented one */
+	assert_int_equal(render_memo_count(memo), 2);
+	for (int i = 0; i < 3; i++)
+		memo_check(set, "page", base, memo, d, a);
+	assert_int_equal(render_memo_count(memo), 2);
+
+	/* data with a name chrome looks up hides base's: never the memo */
+	struct render_val *d2 = render_obj_new(a);
+	render_obj_set_str(render_obj_add_obj(d2, "site"), "name", "Mine");
+	memo_check(set, "page", base, memo, d2, a);
+	struct render_val *d3 = render_obj_new(a);
+	render_obj_set(d3, "site", NULL); /* a null member hides too */
+	memo_check(set, "page", base, memo, d3, a);
+	struct render_val *d4 = render_obj_new(a);
+	render_obj_set_str(d4, "name", "top"); /* looked up inside #nav */
+	render_obj_set(d4, "nav", render_list_new(a));
+	memo_check(set, "page", base, memo, d4, a);
+	assert_int_equal(render_memo_count(memo), 2);
+
+	/* blocks and dynamic partials are never memoized */
+	struct render_val *d5 = render_obj_new(a);
+	render_obj_set_str(d5, "which", "chrome");
+	memo_check(set, "withblock", base, memo, d5, a);
+	assert_int_equal(render_memo_count(memo), 2);
+
+	/* no memo, no base */
+	memo_check(set, "page", base, NULL, d, a);
+	struct buf out;
+	buf_init(&out, a);
+	assert_int_equal(
+		render_tmpl_render_in(set, "page", NULL, memo, d, &out, &e), 0);
+	assert_string_equal(out.data, "<h></h>\n|T|<h></h>\n|\n  <h></h>\n"
+				      "<o><h></h>\n</o>");
+	assert_int_equal(render_memo_count(memo), 2);
+	render_memo_free(memo);
+	arena_free(a);
+	render_tmpl_set_free(set);
+}
+
 struct thread_arg {
 	render_tmpl_set *set;
 	const struct render_val *data;
@@ -647,6 +769,7 @@ int main(void)
 		cmocka_unit_test(test_values_render),
 		cmocka_unit_test(test_indentation_extras),
 		cmocka_unit_test(test_set_loader),
+		cmocka_unit_test(test_render_in_memo),
 		cmocka_unit_test(test_concurrent_render),
 		cmocka_unit_test(test_set_growth),
 	};

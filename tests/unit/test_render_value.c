@@ -233,6 +233,127 @@ static void test_escape_json(void **state)
 	arena_free(a);
 }
 
+/* Byte-at-a-time JSON, as ref_html and ref_xml above. */
+static void ref_json(struct buf *b, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		size_t l = c >= 0x80 ? render_utf8_len(p + i, n - i) : 1;
+		if (c >= 0x80) {
+			if (!l) {
+				buf_puts(b, "\\ufffd");
+				i++;
+			} else if (l == 3 && c == 0xE2 && p[i + 1] == 0x80 &&
+				   (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+				buf_printf(b, "\\u%04x",
+					   p[i + 2] == 0xA8 ? 0x2028 : 0x2029);
+				i += 3;
+			} else {
+				buf_append(b, p + i, l);
+				i += l;
+			}
+			continue;
+		}
+		i++;
+		if (c == '"')
+			buf_puts(b, "\\\"");
+		else if (c == '\\')
+			buf_puts(b, "\\\\");
+		else if (c == '\n')
+			buf_puts(b, "\\n");
+		else if (c == '\r')
+			buf_puts(b, "\\r");
+		else if (c == '\t')
+			buf_puts(b, "\\t");
+		else if (c == '\b')
+			buf_puts(b, "\\b");
+		else if (c == '\f')
+			buf_puts(b, "\\f");
+		else if (c == '<')
+			buf_puts(b, "\\u003c");
+		else if (c < 0x20 || c == 0x7f)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_putc(b, (char)c);
+	}
+}
+
+static void test_escape_random(void **state)
+{
+	(void)state;
+	/* mostly plain text, with every kind of byte the escapers treat
+	 * apart somewhere in it: at each offset of a 16-byte block, at the
+	 * ends, in UTF-8 sequences cut short */
+	static const char *const bits[] = {
+		"&",
+		"<",
+		">",
+		"\"",
+		"'",
+		"\\",
+		"\n",
+		"\t",
+		"\r",
+		"\x01",
+		"\x7f",
+		"\x1f",
+		"Ж",
+		"é",
+		"\xe2\x80\xa8",
+		"\xe2\x80\xa9",
+		"\xff",
+		"\xc3",
+		"\xe2\x80",
+		"\xf0\x9f\x98\x80",
+		"€",
+	};
+	struct arena *a = arena_new(0);
+	uint32_t seed = 12345;
+	for (int round = 0; round < 3000; round++) {
+		unsigned char in[200];
+		size_t n = 0;
+		seed = seed * 1103515245u + 12345u;
+		size_t want = (seed >> 16) % 120;
+		while (n < want) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned r = (seed >> 16) % 100;
+			if (r < 80) {
+				in[n++] = (unsigned char)('a' + r % 26);
+			} else {
+				const char *x =
+					bits[r % (sizeof bits / sizeof bits[0])];
+				size_t l = strlen(x);
+				if (n + l > sizeof in)
+					break;
+				memcpy(in + n, x, l);
+				n += l;
+			}
+		}
+		if (round % 7 == 0 && n)
+			in[n / 2] = 0; /* a NUL inside */
+		struct buf got, ref;
+		buf_init(&got, a);
+		buf_init(&ref, a);
+		render_escape_html(&got, (const char *)in, n);
+		ref_html(&ref, in, n);
+		assert_int_equal(got.len, ref.len);
+		assert_memory_equal(got.data, ref.data, ref.len);
+		buf_init(&got, a);
+		buf_init(&ref, a);
+		render_escape_xml(&got, (const char *)in, n);
+		ref_xml(&ref, in, n);
+		assert_int_equal(got.len, ref.len);
+		assert_memory_equal(got.data, ref.data, ref.len);
+		buf_init(&got, a);
+		buf_init(&ref, a);
+		render_escape_json(&got, (const char *)in, n);
+		ref_json(&ref, in, n);
+		assert_int_equal(got.len, ref.len);
+		assert_memory_equal(got.data, ref.data, ref.len);
+	}
+	arena_free(a);
+}
+
 static void test_obj_order_and_replace(void **state)
 {
 	(void)state;
@@ -362,6 +483,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_json),
 		cmocka_unit_test(test_escape_runs),
+		cmocka_unit_test(test_escape_random),
 		cmocka_unit_test(test_obj_order_and_replace),
 		cmocka_unit_test(test_obj_large),
 		cmocka_unit_test(test_strings),
