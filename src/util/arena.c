@@ -70,9 +70,7 @@ void arena_reset(struct arena *a)
 	a->total = 0;
 }
 
-/* n bytes of a, aligned, not cleared: for callers that write all of
- * them at once (copies, printf). */
-static void *arena_alloc_uninit(struct arena *a, size_t n)
+void *arena_alloc_uninit(struct arena *a, size_t n)
 {
 	const size_t align = alignof(max_align_t);
 	size_t need = (n + align - 1) & ~(align - 1);

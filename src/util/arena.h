@@ -26,6 +26,9 @@ void arena_reset(struct arena *a);
 
 /* n bytes, zeroed, aligned for any type. Arena memory. Aborts on OOM. */
 void *arena_alloc(struct arena *a, size_t n);
+/* As arena_alloc, not cleared: for callers that write every byte before
+ * reading it (copies, printf, a buffer's spare room). */
+void *arena_alloc_uninit(struct arena *a, size_t n);
 
 /* Copy of s (NULL gives NULL). Arena memory. */
 char *arena_strdup(struct arena *a, const char *s);

@@ -30,7 +30,8 @@ void buf_grow(struct buf *b, size_t n)
 		size_t cap = 64;
 		while (cap <= n)
 			cap *= 2;
-		b->data = b->a ? arena_alloc(b->a, cap) : xmalloc(cap);
+		/* the spare room is written before it is read */
+		b->data = b->a ? arena_alloc_uninit(b->a, cap) : xmalloc(cap);
 		b->data[0] = '\0';
 		b->cap = cap;
 		b->len = 0;
@@ -40,7 +41,7 @@ void buf_grow(struct buf *b, size_t n)
 	while (cap - b->len <= n)
 		cap *= 2;
 	if (b->a) {
-		char *d = arena_alloc(b->a, cap);
+		char *d = arena_alloc_uninit(b->a, cap);
 		memcpy(d, b->data, b->len + 1);
 		b->data = d;
 	} else {
