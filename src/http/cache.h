@@ -134,6 +134,17 @@ int64_t http_cache_now_ms(void);
  * prebuilt response for the server to queue. Returns 1 when answered. */
 int http_cache_lookup(struct http_req *r, const struct http_route *rt);
 
+/* Before parsing and routing (server.c): answer a plain anonymous GET or
+ * HEAD from the cache when a fresh page is there, the way
+ * http_cache_lookup would after routing. Needs r->method, r->uri and the
+ * request headers; only a target without '%', '?' or '#' and a request
+ * without the newsroom session cookie qualify. On a hit sets r->path
+ * (the target), r->edition, r->prefix, r->rest, r->cache_key, r->status
+ * (200 or 304), r->cache_entry and r->cache_enc, and returns 1; else
+ * changes nothing in r and the cache (no miss counted, a stale page left
+ * for the full lookup to refresh) and returns 0. */
+int http_cache_lookup_fast(struct http_req *r);
+
 /* After the handler: when r->cache_key is set and the reply is a
  * cacheable 200, store it and turn the reply into the form the client
  * accepts, with ETag, Vary, Surrogate-Key and X-Cache: miss (or a 304). */

@@ -65,6 +65,10 @@ struct http_req {
 
 	void *conn;              /* server-private (MHD connection) */
 	struct http_server *server; /* the server answering (server.c) */
+	const char *hot_hdr[8];  /* server-private: the headers every request
+				  * reads, found in one pass (server.c) */
+	int hot_hdr_known;       /* hot_hdr is filled: http_header_get answers
+				  * those names from it without a search */
 
 	/* page cache (http/cache.c); all NULL/0 when the cache is not used */
 	const char *cache_key;   /* key when the reply may come from or go to

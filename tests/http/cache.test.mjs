@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer } from './lib.mjs';
+import { startServer, rawRequest, ADMIN_LOGIN, ADMIN_PASSWORD } from './lib.mjs';
 
 let srv; // the server the helpers below talk to
 let main;
@@ -170,6 +170,99 @@ test('tracking parameters share the page; other queries, the API and errors are 
   const part = await get('/latest?partial=1');
   assert.notEqual(full.headers['etag'], part.headers['etag']);
   assert.ok(part.body.length < full.body.length);
+});
+
+/* A session cookie of a logged-in admin on server s ("gz_session=..."). */
+async function adminSession(s) {
+  const page = await fetch(`${s.url}/newsroom/login`);
+  const pre = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const token = /<meta name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1];
+  assert.ok(token, 'the login page has a CSRF token');
+  const res = await fetch(`${s.url}/newsroom/login`, {
+    method: 'POST', redirect: 'manual',
+    headers: { cookie: pre, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf: token, login: ADMIN_LOGIN, password: ADMIN_PASSWORD }).toString(),
+  });
+  assert.equal(res.status, 303, 'logged in');
+  const session = res.headers.getSetCookie().find((c) => c.startsWith('gz_session='));
+  assert.ok(session);
+  return session.split(';')[0];
+}
+
+test('a plain target is answered before routing exactly as after it', async () => {
+  // A hit on a target without %, ? or # skips decoding and the route
+  // table (http_cache_lookup_fast); every other form of the same page
+  // goes the full way and must find the same entry.
+  srv = main;
+  await get(article.url);
+  const hit = await get(article.url);
+  assert.equal(hit.headers['x-cache'], 'hit');
+  const slug = article.url.split('/').pop();
+  const escaped = article.url.replace(`/${slug}`,
+    `/%${slug.charCodeAt(0).toString(16).toUpperCase()}${slug.slice(1)}`);
+  for (const target of [escaped, `${article.url}?utm_medium=x`]) {
+    const r = await get(target);
+    assert.equal(r.status, 200, target);
+    assert.equal(r.headers['x-cache'], 'hit', target);
+    assert.equal(r.headers['etag'], hit.headers['etag'], target);
+    assert.ok(r.body.equals(hit.body), target);
+  }
+  // edition prefixes with and without the slash, the root edition's home
+  for (const target of ['/ru', '/ru/', '/']) {
+    const first = await get(target);
+    const second = await get(target);
+    assert.equal(second.status, 200, target);
+    assert.equal(second.headers['x-cache'], 'hit', target);
+    assert.ok(first.body.equals(second.body), target);
+  }
+  // cookies that are not a live session change nothing
+  for (const cookie of ['theme=dark', 'gz_session=not-a-session', 'x=1; gz_session=']) {
+    const r = await get(article.url, { cookie });
+    assert.equal(r.headers['x-cache'], 'hit', cookie);
+    assert.ok(r.body.equals(hit.body), cookie);
+  }
+  // a logged-in user never gets the cached page, nor stores one
+  const session = await adminSession(srv);
+  const mine = await get(article.url, { cookie: session });
+  assert.equal(mine.status, 200);
+  assert.equal(mine.headers['x-cache'], undefined, 'logged in: not from the cache');
+  assert.equal(mine.headers['etag'], undefined);
+  assert.equal((await get(article.url)).headers['etag'], hit.headers['etag']);
+  // the hit is access-logged with the client's address and its size
+  const path = article.url.replace(/^https?:\/\/[^/]+/, '');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.match(srv.stderr(), new RegExp(
+    `access [0-9a-f]{16} 127\\.0\\.0\\.1 GET ${path.replace(/[.?*+^$()[\]{}|\\]/g, '\\$&')} 200 ${hit.body.length} `));
+});
+
+test('request headers in any case, the first of repeated ones, on one connection', async () => {
+  srv = main;
+  const f = await allForms(article.url);
+  const target = article.url.replace(/^https?:\/\/[^/]+/, '');
+  const host = new URL(srv.url).host;
+  // odd case: the page in brotli, then a 304 for its tag
+  let r = await rawRequest(srv.port, `GET ${target} HTTP/1.1\r\nhOSt: ${host}\r\n` +
+    `ACCEPT-encoding: br\r\nConnection: close\r\n\r\n`);
+  assert.equal(r.status, 200);
+  assert.match(r.data, /\r\ncontent-encoding: br\r\n/i);
+  assert.match(r.data, new RegExp(`\\r\\netag: ${f.br.etag}\\r\\n`, 'i'));
+  r = await rawRequest(srv.port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n` +
+    `if-none-match: ${f.identity.etag}\r\nConnection: close\r\n\r\n`);
+  assert.equal(r.status, 304);
+  // a repeated header: the first one counts (as libmicrohttpd's lookup)
+  r = await rawRequest(srv.port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n` +
+    `Accept-Encoding: gzip\r\nAccept-Encoding: br\r\nConnection: close\r\n\r\n`);
+  assert.match(r.data, /\r\ncontent-encoding: gzip\r\n/i);
+  // a rendered page, a hit, an error and a health check one after the
+  // other on one kept-alive connection (its arena is reused)
+  const req = (t, last) => `GET ${t} HTTP/1.1\r\nHost: ${host}\r\nAccept-Encoding: identity\r\n` +
+    `${last ? 'Connection: close\r\n' : ''}\r\n`;
+  r = await rawRequest(srv.port, req('/latest?page=3') + req(target) + req('/article/none-such') +
+    req(`${target}?q=x`) + req('/healthz', true));
+  const statuses = [...r.data.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+  assert.deepEqual(statuses, [200, 200, 404, 200, 200], r.data.slice(0, 300));
+  assert.ok(r.data.includes(f.identity.html), 'the hit, byte for byte');
+  assert.match(r.data, /\r\n\r\nok\n$/);
 });
 
 test('an edit shows on the next request after the TTL, in every encoding', async () => {
