@@ -77,6 +77,7 @@
 #include "http/cache.h"
 
 #include "app.h"
+#include "newsroom/newsroom.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -876,11 +877,6 @@ int http_cache_lookup(struct http_req *r, const struct http_route *rt)
 	return 1;
 }
 
-/* The newsroom's session cookie (newsroom/internal.h: NEWSROOM_COOKIE):
- * a request that may carry one is left to the route table, which finds
- * out who is asking. */
-#define HTTP_CACHE_SESSION_COOKIE "gz_session"
-
 /* The edition whose prefix uri is under, longest prefix first (as the
  * route table picks it); NULL when none. *rest: the path below it. */
 static const struct config_edition *http_cache_edition_of(const char *uri,
@@ -919,7 +915,7 @@ int http_cache_lookup_fast(struct http_req *r)
 	if (uri[0] != '/' || uri[strcspn(uri, "%?#")] != '\0')
 		return 0;
 	const char *cookie = http_header_get(r, "Cookie");
-	if (cookie && strstr(cookie, HTTP_CACHE_SESSION_COOKIE))
+	if (cookie && strstr(cookie, NEWSROOM_COOKIE))
 		return 0;
 	/* The full lookup keys a page on the edition the route table chose:
 	 * the prefix's for edition routes, the default edition's for

@@ -303,7 +303,9 @@ int http_route_dispatch(struct http_req *r)
 	r->rest = r->path;
 
 	/* The edition whose prefix the path is under, longest prefix
-	 * first: "/ru/x" is ru, not the root edition's "/ru/x". */
+	 * first: "/ru/x" is ru, not the root edition's "/ru/x".
+	 * http_cache_lookup_fast (http/cache.c) makes the same choice to
+	 * find a cached page before routing: change both together. */
 	const struct config_edition *best = NULL;
 	const char *best_rest = NULL;
 	for (int k = 0; k < cfg->n_editions; k++) {

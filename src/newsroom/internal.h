@@ -15,7 +15,6 @@
 #include "newsroom/newsroom.h"
 #include "render/value.h"
 
-#define NEWSROOM_COOKIE      "gz_session" /* session token */
 #define NEWSROOM_CSRF_COOKIE "gz_csrf"    /* pre-session (login) token */
 #define NEWSROOM_LANG_COOKIE "gz_nr_lang" /* UI language */
 #define NEWSROOM_COOKIE_PATH "/newsroom"

@@ -28,6 +28,10 @@ struct http_req;
 
 /* ---- sessions ------------------------------------------------------- */
 
+/* The session cookie: a request carrying it may be someone logged in
+ * (the page cache leaves such requests to the route table). */
+#define NEWSROOM_COOKIE "gz_session"
+
 #define NEWSROOM_SESSION_IDLE_SECS (8 * 3600)  /* seconds idle before expiry */
 #define NEWSROOM_SESSION_MAX_SECS  (7 * 86400) /* absolute lifetime, seconds */
 /* last_seen is written at most once a minute (seconds) */
