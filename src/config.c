@@ -45,7 +45,7 @@ static const struct config_def config_defs[] = {
 	CFG("http", "per_ip_connection_limit", CONFIG_INT,
 	    per_ip_connection_limit, "0", 0, 1000000),
 	CFG("http", "connection_memory_limit", CONFIG_SIZE,
-	    connection_memory_limit, "20480", 8192, 16777216),
+	    connection_memory_limit, "24576", 8192, 16777216),
 	CFG("http", "max_header_bytes", CONFIG_SIZE, max_header_bytes, "16384",
 	    1024, 1048576),
 	CFG("http", "max_body_bytes", CONFIG_SIZE, max_body_bytes, "2097152",
