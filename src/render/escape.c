@@ -95,31 +95,21 @@ static inline unsigned sse_eq(__m128i v, char c)
 	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
 }
 
-/* Bit i set when byte i of v is below 0x20 or at or above 0x80 (signed:
- * those are negative). */
-static inline unsigned sse_ctl_or_high(__m128i v)
+/* Bit i set when byte i of v is below lo or at or above 0x80 (a signed
+ * compare: those are negative). */
+static inline unsigned sse_below(__m128i v, char lo)
 {
 	return (unsigned)_mm_movemask_epi8(
-		_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+		_mm_cmplt_epi8(v, _mm_set1_epi8(lo)));
 }
 
-/* Offset of the first of the 16 bytes at p that render_escape_html does
- * not copy as plain ASCII (NUL & < > " ', or >= 0x80), or 16. */
-static inline size_t html_scan16(const unsigned char *p)
+/* Offset of the first of the 16 bytes at p that the HTML or XML escaper
+ * does not copy as plain ASCII (& < > " ', a byte below lo: NUL for
+ * HTML, every control for XML, or >= 0x80), or 16. */
+static inline size_t markup_scan16(const unsigned char *p, char lo)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	unsigned m = (unsigned)_mm_movemask_epi8(v) | sse_eq(v, '\0') |
-		     sse_eq(v, '&') | sse_eq(v, '<') | sse_eq(v, '>') |
-		     sse_eq(v, '"') | sse_eq(v, '\'');
-	return m ? (size_t)__builtin_ctz(m) : 16;
-}
-
-/* The same for render_escape_xml: & < > " ', controls (tab, newline and
- * carriage return too: they go to the byte loop) and >= 0x80. */
-static inline size_t xml_scan16(const unsigned char *p)
-{
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	unsigned m = sse_ctl_or_high(v) | sse_eq(v, '&') | sse_eq(v, '<') |
+	unsigned m = sse_below(v, lo) | sse_eq(v, '&') | sse_eq(v, '<') |
 		     sse_eq(v, '>') | sse_eq(v, '"') | sse_eq(v, '\'');
 	return m ? (size_t)__builtin_ctz(m) : 16;
 }
@@ -129,41 +119,44 @@ static inline size_t xml_scan16(const unsigned char *p)
 static inline size_t json_scan16(const unsigned char *p)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	unsigned m = sse_ctl_or_high(v) | sse_eq(v, 0x7f) | sse_eq(v, '"') |
+	unsigned m = sse_below(v, 0x20) | sse_eq(v, 0x7f) | sse_eq(v, '"') |
 		     sse_eq(v, '\\') | sse_eq(v, '<');
 	return m ? (size_t)__builtin_ctz(m) : 16;
 }
 #endif
 
-/* 1 when the 8 bytes at p are all xml_class 0 but tab, newline and
- * carriage return (which send the word to the byte loop). */
-static inline int xml_plain8(const unsigned char *p)
+/* 1 when the 8 bytes at p are plain ASCII for the HTML or XML escaper:
+ * none of & < > " ', none below lo (see markup_scan16). */
+static inline int markup_plain8(const unsigned char *p, unsigned char lo)
 {
 	const uint64_t ones = 0x0101010101010101ull;
 	uint64_t w;
 	memcpy(&w, p, 8);
 	if (w & 0x8080808080808080ull)
 		return 0;
-	return !(swar_below(w, 0x20) | swar_below(w ^ (ones * '&'), 1) |
+	return !(swar_below(w, lo) | swar_below(w ^ (ones * '&'), 1) |
 		 swar_below(w ^ (ones * '<'), 1) |
 		 swar_below(w ^ (ones * '>'), 1) |
 		 swar_below(w ^ (ones * '"'), 1) |
 		 swar_below(w ^ (ones * '\''), 1));
 }
 
-/* First byte at or after i that render_escape_xml must look at, or n:
- * plain bytes are skipped 16 (SSE2) or 8 at a time. */
-static inline size_t xml_skip(const unsigned char *p, size_t i, size_t n)
+/* First byte at or after i that the HTML (lo 1) or XML (lo 0x20)
+ * escaper must look at, or n: plain bytes are skipped 16 (SSE2) or 8 at
+ * a time. lo is a constant at each call: the compiler makes one loop
+ * per escaper. */
+static inline size_t markup_skip(const unsigned char *p, size_t i, size_t n,
+				 unsigned char lo)
 {
 #if defined(__SSE2__)
 	while (i + 16 <= n) {
-		size_t k = xml_scan16(p + i);
+		size_t k = markup_scan16(p + i, (char)lo);
 		i += k;
 		if (k < 16)
 			return i;
 	}
 #endif
-	while (i + 8 <= n && xml_plain8(p + i))
+	while (i + 8 <= n && markup_plain8(p + i, lo))
 		i += 8;
 	return i;
 }
@@ -192,38 +185,6 @@ static const unsigned char html_class[256] = {
 };
 /* clang-format on */
 
-/* 1 when the 8 bytes at p are all html_class 1. */
-static inline int html_plain8(const unsigned char *p)
-{
-	const uint64_t ones = 0x0101010101010101ull;
-	uint64_t w;
-	memcpy(&w, p, 8);
-	if (w & 0x8080808080808080ull)
-		return 0;
-	return !(swar_below(w, 1) | swar_below(w ^ (ones * '&'), 1) |
-		 swar_below(w ^ (ones * '<'), 1) |
-		 swar_below(w ^ (ones * '>'), 1) |
-		 swar_below(w ^ (ones * '"'), 1) |
-		 swar_below(w ^ (ones * '\''), 1));
-}
-
-/* First byte at or after i that render_escape_html must look at, or n:
- * plain bytes are skipped 16 (SSE2) or 8 at a time. */
-static inline size_t html_skip(const unsigned char *p, size_t i, size_t n)
-{
-#if defined(__SSE2__)
-	while (i + 16 <= n) {
-		size_t k = html_scan16(p + i);
-		i += k;
-		if (k < 16)
-			return i;
-	}
-#endif
-	while (i + 8 <= n && html_plain8(p + i))
-		i += 8;
-	return i;
-}
-
 void render_escape_html(struct buf *b, const char *s, size_t n)
 {
 	/* Runs that need no change go in one append, eight plain ASCII
@@ -232,7 +193,7 @@ void render_escape_html(struct buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	while (i < n) {
-		i = html_skip(p, i, n);
+		i = markup_skip(p, i, n, 1);
 		/* fewer than 8 bytes left, or plain bytes after a special
 		 * one: up to 8 a byte at a time, without going back to the
 		 * block tests for each */
@@ -282,7 +243,7 @@ void render_escape_xml(struct buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	while (i < n) {
-		i = xml_skip(p, i, n);
+		i = markup_skip(p, i, n, 0x20);
 		if (i >= n)
 			break;
 		unsigned char k = xml_class[p[i]];
