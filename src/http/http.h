@@ -95,6 +95,10 @@ enum {
 	HTTP_ROUTE_EDITION = 1, /* pattern is below an edition prefix */
 	HTTP_ROUTE_NOCACHE = 2, /* never from the page cache (see cache.c:
 				 * which GET routes are cached by default) */
+	HTTP_ROUTE_NOSNAPSHOT = 4, /* a reader GET that does not run in one
+				    * read snapshot (routes.c,
+				    * http_route_snapshot): no store reads,
+				    * or a long-lived stream */
 };
 
 struct http_route {

@@ -18,15 +18,17 @@
 #include <string.h>
 
 static const struct http_route http_routes[] = {
-	{"GET", "/healthz", page_healthz, STORE_ROLE_NONE, 0},
-	{"GET", "/static/*", page_static, STORE_ROLE_NONE, 0},
+	{"GET", "/healthz", page_healthz, STORE_ROLE_NONE, HTTP_ROUTE_NOSNAPSHOT},
+	{"GET", "/static/*", page_static, STORE_ROLE_NONE,
+	 HTTP_ROUTE_NOSNAPSHOT},
 	{"GET", "/api/v1/articles", api_articles_list, STORE_ROLE_NONE, 0},
 	{"GET", "/api/v1/articles/{id}", api_article_get, STORE_ROLE_NONE, 0},
 	{"GET", "/api/v1/rubrics", api_rubrics_list, STORE_ROLE_NONE, 0},
 	{"POST", "/api/v1/views/{id}", api_views_add, STORE_ROLE_NONE, 0},
 	{"GET", "/api/v1/live", api_live_list, STORE_ROLE_NONE, 0},
 	{"GET", "/api/v1/live/{id}", api_live_get, STORE_ROLE_NONE, 0},
-	{"GET", "/api/v1/live/{id}/stream", api_live_stream, STORE_ROLE_NONE, 0},
+	{"GET", "/api/v1/live/{id}/stream", api_live_stream, STORE_ROLE_NONE,
+	 HTTP_ROUTE_NOSNAPSHOT},
 
 	/* reader pages, below each edition's prefix */
 	{"GET", "/", page_home, STORE_ROLE_NONE, HTTP_ROUTE_EDITION},
@@ -42,13 +44,16 @@ static const struct http_route http_routes[] = {
 	{"GET", "/live/{slug}", page_live, STORE_ROLE_NONE, HTTP_ROUTE_EDITION},
 	/* live updates over SSE (http/page_live.c, http/sse.c) */
 	{"GET", "/live/{slug}/stream", page_live_stream, STORE_ROLE_NONE,
-	 HTTP_ROUTE_EDITION | HTTP_ROUTE_NOCACHE},
+	 HTTP_ROUTE_EDITION | HTTP_ROUTE_NOCACHE |
+		 HTTP_ROUTE_NOSNAPSHOT},
 	{"GET", "/live-banner/stream", page_live_banner_stream, STORE_ROLE_NONE,
-	 HTTP_ROUTE_EDITION | HTTP_ROUTE_NOCACHE},
+	 HTTP_ROUTE_EDITION | HTTP_ROUTE_NOCACHE |
+		 HTTP_ROUTE_NOSNAPSHOT},
 
 	/* newsroom (src/newsroom/): the role column is the access check */
 	{"GET", "/newsroom", page_newsroom_home, STORE_ROLE_CONTRIBUTOR, 0},
-	{"GET", "/newsroom/login", page_newsroom_login, STORE_ROLE_NONE, 0},
+	{"GET", "/newsroom/login", page_newsroom_login, STORE_ROLE_NONE,
+	 HTTP_ROUTE_NOSNAPSHOT},
 	{"POST", "/newsroom/login", page_newsroom_login_post, STORE_ROLE_NONE,
 	 0},
 	{"POST", "/newsroom/logout", page_newsroom_logout,
@@ -143,7 +148,7 @@ static const struct http_route http_routes[] = {
 	{"GET", "/newsroom/media/{id}/original", page_newsroom_media_original,
 	 STORE_ROLE_CONTRIBUTOR, 0},
 	{"GET", "/media/*", page_media_file, STORE_ROLE_NONE,
-	 HTTP_ROUTE_NOCACHE},
+	 HTTP_ROUTE_NOCACHE | HTTP_ROUTE_NOSNAPSHOT},
 
 	/* feeds (http/feed.c): the edition, a rubric, an author, a tag */
 	{"GET", "/feed.xml", page_feed, STORE_ROLE_NONE, HTTP_ROUTE_EDITION},
@@ -269,19 +274,15 @@ static int http_route_redirect(struct http_req *r)
 
 /* 1 when route rt, asked with method, reads the store in one snapshot
  * (store_read_hold): the reader pages, feeds, sitemaps and API reads.
- * Not files and health checks (no store reads), nor the streams (long
- * lived), nor anything that writes (POST, the newsroom): a write inside
- * a hold would not be seen by the same request's reads. */
+ * Not the rows flagged HTTP_ROUTE_NOSNAPSHOT (files, health checks,
+ * streams, the login form), nor anything that writes or needs a login
+ * (POST, newsroom roles): a write inside a hold would not be seen by
+ * the same request's reads. */
 static int http_route_snapshot(const struct http_route *rt, const char *method)
 {
-	if (rt->role != STORE_ROLE_NONE || strcmp(rt->method, "GET") ||
-	    (strcmp(method, "GET") && strcmp(method, "HEAD")))
-		return 0;
-	return rt->handler != page_static && rt->handler != page_media_file &&
-	       rt->handler != page_healthz && rt->handler != api_live_stream &&
-	       rt->handler != page_live_stream &&
-	       rt->handler != page_live_banner_stream &&
-	       strncmp(rt->pattern, "/newsroom", 9);
+	return rt->role == STORE_ROLE_NONE && !strcmp(rt->method, "GET") &&
+	       (!strcmp(method, "GET") || !strcmp(method, "HEAD")) &&
+	       !(rt->flags & HTTP_ROUTE_NOSNAPSHOT);
 }
 
 int http_route_dispatch(struct http_req *r)
