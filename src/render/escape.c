@@ -185,6 +185,32 @@ static const unsigned char html_class[256] = {
 };
 /* clang-format on */
 
+/* Append the entity of c when it is one of & < > " ' and return 1, else
+ * 0. apos: the apostrophe's entity, "&#39;" (HTML) or "&apos;" (XML). */
+static inline int markup_entity_put(struct buf *b, unsigned char c,
+				    const char *apos, size_t apos_len)
+{
+	switch (c) {
+	case '&':
+		render_buf_append(b, "&amp;", 5);
+		return 1;
+	case '<':
+		render_buf_append(b, "&lt;", 4);
+		return 1;
+	case '>':
+		render_buf_append(b, "&gt;", 4);
+		return 1;
+	case '"':
+		render_buf_append(b, "&quot;", 6);
+		return 1;
+	case '\'':
+		render_buf_append(b, apos, apos_len);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 void render_escape_html(struct buf *b, const char *s, size_t n)
 {
 	/* Runs that need no change go in one append, eight plain ASCII
@@ -211,26 +237,9 @@ void render_escape_html(struct buf *b, const char *s, size_t n)
 			continue;
 		}
 		render_buf_append(b, p + run, i - run);
-		switch (p[i]) {
-		case '&':
-			render_buf_append(b, "&amp;", 5);
-			break;
-		case '<':
-			render_buf_append(b, "&lt;", 4);
-			break;
-		case '>':
-			render_buf_append(b, "&gt;", 4);
-			break;
-		case '"':
-			render_buf_append(b, "&quot;", 6);
-			break;
-		case '\'':
-			render_buf_append(b, "&#39;", 5);
-			break;
-		default: /* NUL, or a byte that starts no valid UTF-8 */
+		/* else NUL, or a byte that starts no valid UTF-8 */
+		if (!markup_entity_put(b, p[i], "&#39;", 5))
 			render_buf_append(b, render_replacement, 3);
-			break;
-		}
 		run = ++i;
 	}
 	render_buf_append(b, p + run, n - run);
@@ -257,26 +266,10 @@ void render_escape_xml(struct buf *b, const char *s, size_t n)
 			continue;
 		}
 		render_buf_append(b, p + run, i - run);
-		switch (p[i]) {
-		case '&':
-			render_buf_append(b, "&amp;", 5);
-			break;
-		case '<':
-			render_buf_append(b, "&lt;", 4);
-			break;
-		case '>':
-			render_buf_append(b, "&gt;", 4);
-			break;
-		case '"':
-			render_buf_append(b, "&quot;", 6);
-			break;
-		case '\'':
-			render_buf_append(b, "&apos;", 6);
-			break;
-		default:
-			if (k == 2) /* not valid UTF-8 */
-				render_buf_append(b, render_replacement, 3);
-		}
+		/* else a control XML 1.0 does not allow (dropped), or a byte
+		 * that starts no valid UTF-8 */
+		if (!markup_entity_put(b, p[i], "&apos;", 6) && k == 2)
+			render_buf_append(b, render_replacement, 3);
 		run = ++i;
 	}
 	render_buf_append(b, p + run, n - run);
